@@ -1,0 +1,103 @@
+"""The shared shape of every explorer: controls → recompute → ``values`` → redraw in place.
+
+An explorer owns a dict of input widgets (``controls``), a dict of the numbers it shows
+(``values``), and one ``update()`` method that recomputes both from the controls and redraws.
+Every control change runs ``refresh()``, which calls ``update()`` and catches any error, showing
+it inside the explorer (JupyterLab would otherwise hide it in the log) so the kernel never sees
+an exception from a slider.
+"""
+
+import html
+import io
+
+import ipywidgets as W
+
+__all__ = ["Explorer", "figure_svg", "graph_svg", "error_html", "ledger_html"]
+
+
+class Explorer:
+    """Base class: subclasses build ``self.controls`` and widgets, then call ``_finish(children)``."""
+
+    title = ""
+
+    def __init__(self):
+        self.controls = {}
+        self.values = {}
+        self.error = None  # the last error text, or None when the last update worked
+        self._error_box = W.HTML(layout=W.Layout(min_height="0px"))
+
+    def _finish(self, children):
+        """Wire every control to ``refresh``, build ``self.widget``, and draw once."""
+        for control in self.controls.values():
+            if hasattr(control, "value"):
+                control.observe(self.refresh, names="value")
+        head = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        self.widget = W.VBox(head + list(children) + [self._error_box])
+        self.widget.add_class("backprop-lab-explorer")
+        self.refresh()
+
+    def update(self):
+        """Recompute ``self.values`` from the controls and redraw (overridden by each explorer)."""
+        raise NotImplementedError
+
+    def refresh(self, change=None):
+        """Run ``update()``; show any error inside the explorer instead of raising it."""
+        try:
+            self.update()
+        except Exception as exc:  # noqa: BLE001 - a slider must never crash the kernel
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._error_box.value = error_html(self.error)
+        else:
+            self.error = None
+            self._error_box.value = ""
+
+    def set(self, **values):
+        """Set several controls by name (each change refreshes, as a slider drag would)."""
+        for name, value in values.items():
+            self.controls[name].value = value
+        return self
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self):
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}"
+                          for k, v in self.values.items())
+        return f"<{type(self).__name__} {shown}>"
+
+
+def error_html(message):
+    """A red box that shows an error inside an explorer."""
+    return (
+        '<div class="backprop-lab-error" style="background:#fdecea;color:#611a15;'
+        'border:1px solid #f5c2c0;border-radius:4px;padding:6px 10px;font-family:monospace">'
+        f"⚠ {html.escape(message)}</div>"
+    )
+
+
+def ledger_html(rows, title=""):
+    """A small two-column table of name → number, for a forward or backward ledger."""
+    cells = "".join(
+        f'<tr><td style="padding:1px 8px">{html.escape(str(k))}</td>'
+        f'<td style="padding:1px 8px;text-align:right;font-family:monospace">'
+        f"{v:.4f}</td></tr>" if isinstance(v, (int, float)) else
+        f'<tr><td style="padding:1px 8px">{html.escape(str(k))}</td>'
+        f'<td style="padding:1px 8px;font-family:monospace">{html.escape(str(v))}</td></tr>'
+        for k, v in rows.items()
+    )
+    caption = f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>" if title else ""
+    return f'<table class="backprop-lab-ledger" style="border-collapse:collapse">{caption}{cells}</table>'
+
+
+def figure_svg(fig):
+    """A matplotlib Figure as an SVG string (no pyplot, so nothing piles up in the notebook)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def graph_svg(dot):
+    """A graphviz Digraph as an SVG string, via ``backprop_lab.graph.to_svg``."""
+    from ..graph import to_svg
+
+    return to_svg(dot)
