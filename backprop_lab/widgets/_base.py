@@ -75,18 +75,23 @@ def error_html(message):
     )
 
 
-def ledger_html(rows, title=""):
-    """A small two-column table of name → number, for a forward or backward ledger."""
-    cells = "".join(
-        f'<tr><td style="padding:1px 8px">{html.escape(str(k))}</td>'
-        f'<td style="padding:1px 8px;text-align:right;font-family:monospace">'
-        f"{v:.4f}</td></tr>" if isinstance(v, (int, float)) else
-        f'<tr><td style="padding:1px 8px">{html.escape(str(k))}</td>'
-        f'<td style="padding:1px 8px;font-family:monospace">{html.escape(str(v))}</td></tr>'
-        for k, v in rows.items()
-    )
-    caption = f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>" if title else ""
-    return f'<table class="backprop-lab-ledger" style="border-collapse:collapse">{caption}{cells}</table>'
+def ledger_html(rows, title="", digits=4):
+    """A two-column table name → number; each number cell has class bl-value and data-name=name.
+
+    The browser tests read numbers back through ``td.bl-value[data-name="..."]``.
+    """
+    out = ['<table class="backprop-lab-ledger" style="border-collapse:collapse">']
+    if title:
+        out.append(f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>")
+    for name, value in rows.items():
+        text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+        out.append(
+            f'<tr><td style="padding:1px 8px">{html.escape(str(name))}</td>'
+            f'<td class="bl-value" data-name="{html.escape(str(name))}" '
+            f'style="padding:1px 8px;text-align:right;font-family:monospace">{html.escape(text)}</td></tr>'
+        )
+    out.append("</table>")
+    return "".join(out)
 
 
 def figure_svg(fig):
