@@ -15,13 +15,13 @@ def _as_float(y):
 
 
 def numerical_grad(f, *xs, h=1e-6):
-    """Central differences (f(x+h) − f(x−h)) / 2h for each float argument of f; f returns a number or Value."""
+    """Central differences (f(x+h) − f(x−h)) / 2h per argument; f gets Values if xs are Values, else floats."""
+    wrap = Value if any(isinstance(x, Value) for x in xs) else float
     xs = [float(x.data if isinstance(x, Value) else x) for x in xs]
     grads = []
     for i in range(len(xs)):
-        up, down = list(xs), list(xs)
-        up[i] += h
-        down[i] -= h
+        up = [wrap(x + h if j == i else x) for j, x in enumerate(xs)]
+        down = [wrap(x - h if j == i else x) for j, x in enumerate(xs)]
         grads.append((_as_float(f(*up)) - _as_float(f(*down))) / (2 * h))
     return grads
 
@@ -82,6 +82,6 @@ def gradcheck(f, *xs, h=1e-6, tol=1e-5, names=None):
         raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
     out.backward()
     analytic = [leaf.grad for leaf in leaves]
-    numeric = numerical_grad(lambda *v: f(*(Value(x) for x in v)), *xs, h=h)
+    numeric = numerical_grad(f, *leaves, h=h)
     names = names or [f"x{i}" for i in range(len(xs))]
     return GradcheckReport(list(names), analytic, numeric, tol)

@@ -1,0 +1,84 @@
+"""What every checker returns: a ``Verdict`` that reads well in Jupyter and in plain text.
+
+Checkers never raise on a learner's code. ``@checker`` turns any exception inside a check into a
+failing verdict that names the error, so a broken answer gets feedback, not a traceback.
+"""
+
+import functools
+import html
+import math
+
+__all__ = ["Verdict", "Mark", "checker", "close"]
+
+
+class Mark:
+    """One line of feedback: passed or not, and what to say about it."""
+
+    def __init__(self, ok, text):
+        self.ok, self.text = bool(ok), text
+
+    def __str__(self):
+        return f"{'✓' if self.ok else '✗'} {self.text}"
+
+
+class Verdict:
+    """A checker's result: truthy when everything passed; a coloured box in Jupyter, text elsewhere."""
+
+    def __init__(self, title, marks=(), hint=""):
+        self.title, self.marks, self.hint = title, list(marks), hint
+
+    @property
+    def ok(self):
+        """True when there is at least one mark and every mark passed."""
+        return bool(self.marks) and all(m.ok for m in self.marks)
+
+    def __bool__(self):
+        return self.ok
+
+    def __str__(self):
+        head = f"{'PASS' if self.ok else 'NOT YET'}: {self.title}"
+        lines = [head] + [f"  {m}" for m in self.marks]
+        if self.hint and not self.ok:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        colour, border = ("#e8f5e9", "#2e7d32") if self.ok else ("#fff3e0", "#e65100")
+        items = "".join(
+            f"<li style='color:{'#2e7d32' if m.ok else '#b71c1c'}'>{'✓' if m.ok else '✗'} "
+            f"{html.escape(m.text)}</li>" for m in self.marks
+        )
+        hint = (f"<div><i>hint: {html.escape(self.hint)}</i></div>"
+                if self.hint and not self.ok else "")
+        return (
+            f"<div class='backprop-lab-verdict' style='background:{colour};border-left:5px solid {border};"
+            f"padding:6px 12px;margin:4px 0;color:#222'><b>{'PASS' if self.ok else 'NOT YET'}: "
+            f"{html.escape(self.title)}</b><ul style='margin:2px 0'>{items}</ul>{hint}</div>"
+        )
+
+
+def checker(title):
+    """Decorator: run a check function; any exception from learner code becomes a failing Verdict."""
+
+    def wrap(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                return check(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+                return Verdict(title, [Mark(False, f"your code raised {type(exc).__name__}: {exc}")],
+                               hint="run your function on a simple input to see where it fails")
+        return run
+
+    return wrap
+
+
+def close(a, b, rel=1e-4, abs_=1e-6):
+    """True when two numbers agree to a relative or absolute tolerance (and both are finite)."""
+    try:
+        a, b = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= max(abs_, rel * max(abs(a), abs(b)))
