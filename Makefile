@@ -48,7 +48,7 @@ lab: setup
 # Every test: unit tests, nbval over every notebook, browser tests.
 test: setup chromium
 	$(PY) -m pytest tests --nbval notebooks --nbval-current-env \
-	  --nbval-sanitize-with tests/sanitize.cfg -p no:randomly -q -rs
+	  --nbval-sanitize-with tests/sanitize.cfg -q -rs
 
 unit: setup
 	$(PY) -m pytest tests --ignore=tests/browser -q -rs
