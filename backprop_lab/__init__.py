@@ -17,7 +17,7 @@ _LAZY = {
            "l2_penalty", "sgd_step", "clip_grad_norm"],
     "gradcheck": ["numerical_grad", "gradcheck"],
     "datasets": ["xor", "moons"],
-    "graph": ["draw_graph", "topological_orders", "to_svg"],
+    "graph": ["draw_graph", "topological_orders", "to_svg", "trace", "graph_html", "GraphvizMissingError"],
     "widgets": ["slope_explorer", "nudge_explorer", "chain_rule_explorer", "graph_stepper",
                 "expression_explorer", "neuron_explorer", "xor_explorer", "vanishing_explorer"],
     "exercises": [],

@@ -1,0 +1,92 @@
+"""Slider latency of the lesson 1–3 explorers and the time to draw an MLP graph.
+
+Each timing covers the whole path of one change: observer → recompute → redraw → SVG (one call
+to graphviz's `dot`). Run: .venv/bin/python benchmarks/bench_widgets.py
+"""
+
+import statistics
+import time
+
+from backprop_lab.graph import draw_graph, to_svg
+from backprop_lab.nn import MLP
+from backprop_lab.widgets import chain_rule_explorer, graph_stepper, nudge_explorer, slope_explorer
+
+RUNS = 50
+
+
+def timed(action, runs=RUNS):
+    """Milliseconds per call of ``action(i)``, over ``runs`` calls."""
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        action(i)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def report(name, times, goal=None):
+    times = sorted(times)
+    p90 = times[int(0.9 * (len(times) - 1))]
+    median = statistics.median(times)
+    verdict = "" if goal is None else (f"  (goal ≤ {goal:g} ms: {'ok' if median <= goal else 'MISSED'})")
+    print(f"{name:<44} median {median:8.2f} ms   p90 {p90:8.2f} ms   n={len(times)}{verdict}")
+
+
+def checked(explorer):
+    """Fail loudly if the explorer caught an error (a benchmark of an error path is no benchmark)."""
+    if explorer.error:
+        raise RuntimeError(f"{type(explorer).__name__}: {explorer.error}")
+
+
+def main():
+    chain = chain_rule_explorer()
+
+    def move_x(i):
+        chain.controls["x"].value = -1.5 + (i % 30) * 0.1
+        checked(chain)
+
+    report("chain_rule_explorer: one x change", timed(move_x), goal=50)
+
+    stepper = graph_stepper()
+
+    def step(i):
+        if stepper.values["done"]:
+            stepper.reset()
+        else:
+            stepper.next()
+        checked(stepper)
+
+    report("graph_stepper: one step (next/reset)", timed(step), goal=50)
+
+    def move_leaf(i):
+        stepper.controls["a"].value = -4.0 + (i % 40) * 0.2
+        checked(stepper)
+
+    report("graph_stepper: one leaf-slider change", timed(move_leaf), goal=50)
+
+    nudge = nudge_explorer()
+
+    def move_a(i):
+        nudge.controls["a"].value = -4.0 + (i % 40) * 0.2
+        checked(nudge)
+
+    report("nudge_explorer: one a change (no graph)", timed(move_a))
+
+    slope = slope_explorer()
+
+    def move_slope_x(i):
+        slope.controls["x"].value = -1.0 + (i % 40) * 0.1
+        checked(slope)
+
+    report("slope_explorer: one x change (matplotlib)", timed(move_slope_x, runs=20))
+
+    mlp = MLP(3, [16, 16, 1], seed=0)
+    out = mlp([1.0, -2.0, 0.5])
+    out.backward()
+    n = len(out.topological_order())
+    report(f"MLP(3,[16,16,1]) draw_graph→SVG ({n} Values)",
+           timed(lambda i: to_svg(draw_graph(out)), runs=5), goal=2000)
+
+
+if __name__ == "__main__":
+    main()
