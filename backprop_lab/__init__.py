@@ -20,6 +20,13 @@ _LAZY = {
     "graph": ["draw_graph", "topological_orders", "to_svg", "trace", "graph_html", "GraphvizMissingError"],
     "widgets": ["slope_explorer", "nudge_explorer", "chain_rule_explorer", "graph_stepper",
                 "expression_explorer", "neuron_explorer", "xor_explorer", "vanishing_explorer"],
+    "neuron": ["sigmoid_np", "neuron_ledger", "neuron_update", "batch_gradients", "train_neuron_python",
+               "train_neuron_numpy", "train_neuron_value", "train_neuron_torch", "compare_trainers"],
+    "training": ["train", "predict", "accuracy", "train_xor", "xor_single_neuron", "xor_seed_sweep",
+                 "decision_grid", "mlp_params", "two_layer_backprop", "train_two_layer_numpy"],
+    "depth": ["sigmoid_derivative", "sigmoid_chain_bound", "sigmoid_chain_product", "deep_net",
+              "deep_net_grads", "layer_gradients", "layer_grad_norms", "gradient_samples", "dead_relu",
+              "exploding_chain", "clip_grads_np", "sigmoid_stability_table"],
     "exercises": [],
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}

@@ -98,7 +98,7 @@ class MLP(Module):
 
     def __call__(self, x):
         for layer in self.layers:
-            x = layer(x)
+            x = layer([x] if isinstance(x, Value) else x)  # a 1-neuron layer returns a bare Value
         return x
 
     def parameters(self):

@@ -163,3 +163,10 @@ def test_datasets():
     assert np.array_equal(X1, X2) and not np.array_equal(X1, moons(50, 0.2, seed=4)[0])
     with pytest.raises(ValueError, match="n >= 2"):
         moons(1)
+
+
+def test_mlp_with_a_one_neuron_hidden_layer():
+    model = MLP(2, [1, 3, 1], activation="tanh", seed=0)
+    out = model([0.5, -0.5])
+    out.backward()
+    assert isinstance(out, Value) and any(p.grad != 0 for p in model.layers[0].parameters())

@@ -1,6 +1,169 @@
-"""Placeholder: replaced by the real explorers."""
+"""Lesson 4 explorer: one sigmoid neuron, its forward values, backward ledger, and SGD steps."""
+
+import math
+
+import ipywidgets as W
+
+from ..neuron import B0, LR0, W0, X0, Y0, neuron_ledger, neuron_update
+from ._base import Explorer, error_html, figure_svg, ledger_html
+
+__all__ = ["neuron_explorer", "NeuronExplorer", "guard", "sci"]
 
 
-def neuron_explorer(*args, **kwargs):
-    """Not built yet."""
-    raise NotImplementedError("neuron_explorer is not built yet")
+def guard(explorer, fn, *args):
+    """Run fn(*args) for a button or method; show any error in the explorer instead of raising it."""
+    try:
+        result = fn(*args)
+    except Exception as exc:  # noqa: BLE001 - a button must never crash the kernel
+        explorer.error = f"{type(exc).__name__}: {exc}"
+        explorer._error_box.value = error_html(explorer.error)
+        return None
+    explorer.error = None
+    explorer._error_box.value = ""
+    return result
+
+
+def sci(value, digits=3):
+    """A number as short text: fixed decimals in the usual range, else scientific (inf/nan as words)."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4f}"
+    return f"{value:.{digits}e}"
+
+
+def _slider(name, value, lo, hi, step=0.001):
+    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
+                         readout_format=".3f", continuous_update=True)
+
+
+class NeuronExplorer(Explorer):
+    """ŷ = σ(w·x + b), L = ½(ŷ − y)²: sliders for x, w, b, y, lr; buttons for one SGD step and reset."""
+
+    title = "One sigmoid neuron: forward, backward ledger, and one step of gradient descent"
+
+    def __init__(self, x=X0, w=W0, b=B0, y=Y0, lr=LR0):
+        super().__init__()
+        if len(x) != 3 or len(w) != 3:
+            raise ValueError(f"neuron_explorer shows a 3-input neuron: give 3 inputs and 3 weights, "
+                             f"got {len(x)} and {len(w)}")
+        self._start = dict(x=tuple(x), w=tuple(w), b=b, y=y, lr=lr)
+        self._quiet = False  # True while a step or reset sets several sliders at once
+        for i in range(3):
+            self.controls[f"x{i + 1}"] = _slider(f"x{i + 1}", x[i], -2.0, 2.0)
+        for i in range(3):
+            self.controls[f"w{i + 1}"] = _slider(f"w{i + 1}", w[i], -5.0, 5.0)
+        self.controls["b"] = _slider("b", b, -5.0, 5.0)
+        self.controls["y"] = _slider("y", y, 0.0, 1.0)
+        self.controls["lr"] = _slider("lr", lr, 0.0, 2.0, step=0.01)
+        self.controls["step"] = W.Button(description="one step", button_style="primary")
+        self.controls["reset"] = W.Button(description="reset")
+        self.controls["step"].on_click(lambda _b: self.step())
+        self.controls["reset"].on_click(lambda _b: self.reset())
+        self.history = []  # loss after each step since the last reset or manual change
+        self.steps = 0
+        self._forward, self._backward, self._update = W.HTML(), W.HTML(), W.HTML()
+        self._plot = W.HTML(layout=W.Layout(min_width="360px", min_height="240px"))
+        c = self.controls
+        sliders = W.VBox([W.HBox([c["x1"], c["w1"]]), W.HBox([c["x2"], c["w2"]]),
+                          W.HBox([c["x3"], c["w3"]]), W.HBox([c["b"], c["y"]]), c["lr"],
+                          W.HBox([c["step"], c["reset"]])])
+        tables = W.HBox([self._forward, self._backward, self._update],
+                        layout=W.Layout(grid_gap="16px"))
+        self._finish([sliders, W.HBox([tables, self._plot])])
+
+    # ---- the current parameters, read from the sliders ----
+
+    def _params(self):
+        c = self.controls
+        x = [c[f"x{i}"].value for i in (1, 2, 3)]
+        w = [c[f"w{i}"].value for i in (1, 2, 3)]
+        return x, w, c["b"].value, c["y"].value, c["lr"].value
+
+    def refresh(self, change=None):
+        """Redraw after a control change; a manual change of x, w, b or y starts a new loss history."""
+        if self._quiet:
+            return
+        if change is not None and change.get("owner") is not self.controls["lr"]:
+            self.history, self.steps = [], 0
+        super().refresh(change)
+
+    def update(self):
+        """Recompute the ledger from the sliders and redraw the tables and loss plot."""
+        x, w, b, y, lr = self._params()
+        led = neuron_ledger(x, w, b, y)
+        new_w, new_b = neuron_update(led, w, b, lr)
+        if not self.history:
+            self.history = [led["loss"]]
+        self.values = dict(led)
+        self.values["step"] = self.steps
+        for i, nw in enumerate(new_w, start=1):
+            self.values[f"new w{i}"] = nw
+        self.values["new b"] = new_b
+        forward = {f"x{i}·w{i}": x[i - 1] * w[i - 1] for i in (1, 2, 3)}
+        forward.update(z=led["z"], yhat=led["yhat"], y=y, loss=led["loss"], step=self.steps)
+        self._forward.value = ledger_html(forward, "forward")
+        back = {k: v for k, v in led.items() if k.startswith("d")}
+        self._backward.value = ledger_html(back, "backward (read top to bottom)")
+        upd = {f"new w{i}": nw for i, nw in enumerate(new_w, start=1)}
+        upd["new b"] = new_b
+        self._update.value = ledger_html(upd, f"one step: p − {lr:g}·dL/dp")
+        self._plot.value = self._draw()
+
+    def _draw(self):
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(4.2, 2.8))
+        ax = fig.add_subplot()
+        ax.plot(range(len(self.history)), self.history, "o-", ms=3, color="#c0392b")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss ½(ŷ − y)²")
+        ax.set_title(f"loss after {self.steps} step{'s' if self.steps != 1 else ''}: {self.history[-1]:.4f}",
+                     fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        return figure_svg(fig)
+
+    # ---- buttons ----
+
+    def _set_quietly(self, **values):
+        self._quiet = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._quiet = False
+
+    def _step(self):
+        x, w, b, y, lr = self._params()
+        new_w, new_b = neuron_update(neuron_ledger(x, w, b, y), w, b, lr)
+        limit = self.controls["b"].max
+        if any(abs(v) > limit for v in new_w + [new_b]):
+            raise ValueError(f"this step would move a weight past ±{limit:g}, the slider's end; "
+                             "lower lr or press reset")
+        self._set_quietly(w1=new_w[0], w2=new_w[1], w3=new_w[2], b=new_b)
+        self.steps += 1
+        self.history.append(neuron_ledger(x, new_w, new_b, y)["loss"])
+        self.update()
+
+    def step(self):
+        """Apply one SGD step (w ← w − lr·dL/dw, b ← b − lr·dL/db) and grow the loss plot."""
+        guard(self, self._step)
+        return self
+
+    def _reset(self):
+        s = self._start
+        self._set_quietly(x1=s["x"][0], x2=s["x"][1], x3=s["x"][2], w1=s["w"][0], w2=s["w"][1],
+                          w3=s["w"][2], b=s["b"], y=s["y"], lr=s["lr"])
+        self.history, self.steps = [], 0
+        self.update()
+
+    def reset(self):
+        """Go back to the starting x, w, b, y, lr and clear the loss history."""
+        guard(self, self._reset)
+        return self
+
+
+def neuron_explorer(x=X0, w=W0, b=B0, y=Y0, lr=LR0):
+    """One sigmoid neuron with its backward ledger; press "one step" to train (values: z, yhat, loss, dL/dw1...)."""
+    return NeuronExplorer(x, w, b, y, lr)
