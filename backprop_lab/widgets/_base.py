@@ -42,14 +42,19 @@ class Explorer:
 
     def refresh(self, change=None):
         """Run ``update()``; show any error inside the explorer instead of raising it."""
+        self.guarded(self.update)
+
+    def guarded(self, fn, *args):
+        """Run fn(*args) for a slider, button or method; an error is shown in the explorer, not raised."""
         try:
-            self.update()
-        except Exception as exc:  # noqa: BLE001 - a slider must never crash the kernel
+            result = fn(*args)
+        except Exception as exc:  # noqa: BLE001 - a control must never crash the kernel
             self.error = f"{type(exc).__name__}: {exc}"
             self._error_box.value = error_html(self.error)
-        else:
-            self.error = None
-            self._error_box.value = ""
+            return None
+        self.error = None
+        self._error_box.value = ""
+        return result
 
     def set(self, **values):
         """Set several controls by name (each change refreshes, as a slider drag would)."""

@@ -5,22 +5,9 @@ import math
 import ipywidgets as W
 
 from ..neuron import B0, LR0, W0, X0, Y0, neuron_ledger, neuron_update
-from ._base import Explorer, error_html, figure_svg, ledger_html
+from ._base import Explorer, figure_svg, ledger_html
 
-__all__ = ["neuron_explorer", "NeuronExplorer", "guard", "sci"]
-
-
-def guard(explorer, fn, *args):
-    """Run fn(*args) for a button or method; show any error in the explorer instead of raising it."""
-    try:
-        result = fn(*args)
-    except Exception as exc:  # noqa: BLE001 - a button must never crash the kernel
-        explorer.error = f"{type(exc).__name__}: {exc}"
-        explorer._error_box.value = error_html(explorer.error)
-        return None
-    explorer.error = None
-    explorer._error_box.value = ""
-    return result
+__all__ = ["neuron_explorer", "NeuronExplorer", "sci"]
 
 
 def sci(value, digits=3):
@@ -148,7 +135,7 @@ class NeuronExplorer(Explorer):
 
     def step(self):
         """Apply one SGD step (w ← w − lr·dL/dw, b ← b − lr·dL/db) and grow the loss plot."""
-        guard(self, self._step)
+        self.guarded(self._step)
         return self
 
     def _reset(self):
@@ -160,7 +147,7 @@ class NeuronExplorer(Explorer):
 
     def reset(self):
         """Go back to the starting x, w, b, y, lr and clear the loss history."""
-        guard(self, self._reset)
+        self.guarded(self._reset)
         return self
 
 

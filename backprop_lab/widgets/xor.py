@@ -6,7 +6,6 @@ import numpy as np
 from ..datasets import xor
 from ..training import XOR_DEFAULTS, decision_grid, predict, train, xor_model
 from ._base import Explorer, figure_svg, ledger_html
-from .neuron import guard
 
 __all__ = ["xor_explorer", "XorExplorer"]
 
@@ -127,7 +126,7 @@ class XorExplorer(Explorer):
 
     def train(self):
         """Train a fresh model with the current settings (progress bar and loss curve update live)."""
-        guard(self, self._train)
+        self.guarded(self._train)
         return self
 
 
