@@ -27,6 +27,7 @@ _LAZY = {
     "depth": ["sigmoid_derivative", "sigmoid_chain_bound", "sigmoid_chain_product", "deep_net",
               "deep_net_grads", "layer_gradients", "layer_grad_norms", "gradient_samples", "dead_relu",
               "exploding_chain", "clip_grads_np", "sigmoid_stability_table"],
+    "plots": ["draw_decision_boundary", "decision_boundaries", "gradient_histogram"],
     "exercises": [],
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}

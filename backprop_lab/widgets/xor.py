@@ -4,7 +4,8 @@ import ipywidgets as W
 import numpy as np
 
 from ..datasets import xor
-from ..training import XOR_DEFAULTS, decision_grid, predict, train, xor_model
+from ..plots import draw_decision_boundary
+from ..training import XOR_DEFAULTS, predict, train, xor_model
 from ._base import Explorer, figure_svg, ledger_html
 
 __all__ = ["xor_explorer", "XorExplorer"]
@@ -88,19 +89,10 @@ class XorExplorer(Explorer):
     def _draw_boundary(self):
         from matplotlib.figure import Figure
 
-        xs, ys, Z = decision_grid(self.model, n=31)
         fig = Figure(figsize=(3.2, 2.8))
         ax = fig.add_subplot()
-        cs = ax.contourf(xs, ys, Z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", vmin=0, vmax=1)
-        ax.contour(xs, ys, Z, levels=[0.5], colors="black", linewidths=1.5)
-        fig.colorbar(cs, ax=ax, label="ŷ")
-        ax.scatter(self.X[:, 0], self.X[:, 1], c=self.y, cmap="RdBu_r", vmin=0, vmax=1,
-                   edgecolors="white", linewidths=2, s=90, zorder=3)
-        for (a, b), t in zip(self.X, self.y):
-            ax.annotate(f"y={t:g}", (a, b), xytext=(7, 7), textcoords="offset points", fontsize=8,
-                        fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.8))
-        ax.set_xlabel("x1")
-        ax.set_ylabel("x2")
+        filled = draw_decision_boundary(ax, self.model, self.X, self.y, n=31, labels=True)
+        fig.colorbar(filled, ax=ax, label="ŷ")
         ax.set_title("ŷ over the plane (black: ŷ = 0.5)", fontsize=9)
         return figure_svg(fig)
 
