@@ -13,19 +13,14 @@ from backprop_lab.graph import (  # noqa: E402
     GraphvizMissingError, draw_graph, graph_html, to_svg, topological_orders, trace,
 )
 from backprop_lab.nn import MLP  # noqa: E402
+from backprop_lab.widgets.stepper import default_graph  # noqa: E402
 
 
 def lesson_graph():
-    """L = (a·b + c)·d with a=2, b=3, c=-1, d=4, after backward()."""
-    a, b, c, d = (Value(v, label=k) for k, v in (("a", 2.0), ("b", 3.0), ("c", -1.0), ("d", 4.0)))
-    e = a * b
-    e.label = "e"
-    f = e + c
-    f.label = "f"
-    L = f * d
-    L.label = "L"
+    """L = (a·b + c)·d with a=2, b=3, c=-1, d=4 (the stepper's default graph), after backward()."""
+    L = default_graph()
     L.backward()
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+    return L, {node.label: node for node in L.topological_order()}
 
 
 def test_records_show_label_data_and_grad():
