@@ -137,9 +137,10 @@ def to_svg(dot):
 
 
 def graph_html(dot):
-    """The drawing as SVG, or — when `dot` is missing — the install hint and the DOT text in a <pre>."""
+    """The drawing as SVG scaled to fit the page width, or — when `dot` is missing — the install hint and DOT text."""
     try:
-        return to_svg(dot)
+        svg = to_svg(dot)
+        return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
     except GraphvizMissingError as exc:
         return (f'<div class="backprop-lab-nodot" style="background:#fff8e1;color:#333;'
                 f'padding:6px;border:1px solid #f0c36d">{html.escape(INSTALL_HINT)}'
