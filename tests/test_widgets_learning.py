@@ -193,3 +193,14 @@ def test_every_number_is_in_a_bl_value_cell(make):
             continue
         assert key in shown, key
         assert float(shown[key]) == pytest.approx(value, rel=1e-3, abs=1e-4), (key, shown[key], value)
+
+
+def test_neuron_browser_echo_keeps_history_but_a_real_move_resets_it():
+    ex = neuron_explorer()
+    ex.step()
+    assert ex.steps == 1 and len(ex.history) == 2
+    w1 = ex.controls["w1"]
+    w1.value = round(w1.value / w1.step) * w1.step  # the browser snaps to the step grid and echoes it back
+    assert ex.steps == 1 and len(ex.history) == 2
+    w1.value = w1.value + 10 * w1.step  # a learner's own move starts a new history
+    assert ex.steps == 0 and len(ex.history) == 1

@@ -71,7 +71,11 @@ class NeuronExplorer(Explorer):
         """Redraw after a control change; a manual change of x, w, b or y starts a new loss history."""
         if self._quiet:
             return
-        if change is not None and change.get("owner") is not self.controls["lr"]:
+        owner = change.get("owner") if change is not None else None
+        # The browser snaps a value the kernel set to the slider's step grid and sends it back;
+        # only a move of at least half a step is the learner's own change.
+        if (owner is not None and owner is not self.controls["lr"]
+                and abs(change["new"] - change["old"]) >= getattr(owner, "step", 0) / 2):
             self.history, self.steps = [], 0
         super().refresh(change)
 
