@@ -43,7 +43,8 @@ lab: setup
 	@TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
 	echo "Open http://127.0.0.1:$(PORT)/lab?token=$$TOKEN"; \
 	exec $(VENV)/bin/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=notebooks
+	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root
 
 # Every test: unit tests, nbval over every notebook, browser tests.
 test: setup chromium
