@@ -15,12 +15,11 @@ def _name_and_spec(req):
     return m.group(1).lower(), m.group(2).replace(" ", "")
 
 
-def test_environment_yml_lists_the_same_packages_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+def _conda_deps(path):
+    """(conda packages by PyPI name -> version spec, pip lines) from an environment.yml."""
+    env = yaml.safe_load(path.read_text())
     assert "conda-forge" in env["channels"]
-    conda = {}
-    pip_lines = []
+    conda, pip_lines = {}, []
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
             pip_lines += dep["pip"]
@@ -29,8 +28,22 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         conda[CONDA_NAMES.get(name, name)] = spec
     conda.pop("python", None)
     conda.pop("pip", None)
+    return conda, pip_lines
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    conda, pip_lines = _conda_deps(ROOT / "environment.yml")
     assert conda == dict(_name_and_spec(r) for r in project["dependencies"])
     assert pip_lines == ["-e .[test]"]
+
+
+def test_binder_installs_the_same_packages_then_the_project():
+    # repo2docker installs binder/environment.yml before the repository is copied in, so the
+    # project itself is installed by binder/postBuild.
+    assert _conda_deps(ROOT / "binder" / "environment.yml") == (_conda_deps(ROOT / "environment.yml")[0], [])
+    post = ROOT / "binder" / "postBuild"
+    assert "pip install" in post.read_text() and " -e ." in post.read_text() and post.stat().st_mode & 0o111
 
 
 def test_ci_runs_make_test():
