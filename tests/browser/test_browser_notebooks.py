@@ -45,5 +45,9 @@ def test_notebook_runs_clean(tabs, nb_name):
         assert outputs.nth(i).locator(".jupyter-widgets").count() > 0, (
             f"{nb_name}: widget output {i} did not render: {outputs.nth(i).inner_text()[:300]!r}")
     assert nb.explorers().count() >= explorers_called(nb_name), f"{nb_name}: an explorer did not render"
+    for i in range(nb.explorers().count()):  # one picture per explorer, as a learner first sees it
+        box = nb.explorers().nth(i)
+        box.scroll_into_view_if_needed()
+        box.screenshot(path=str(ARTIFACTS / "explorers" / f"{nb_name.removesuffix('.ipynb')}_{i + 1}.png"))
     print(f"\n{nb_name}: Run All took {nb.run_seconds:.1f}s, {outputs.count()} widget outputs, "
           f"{nb.explorers().count()} explorers; screenshot {shot}")
