@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .engine import Value
-from .neuron import sigmoid_np
+from .neuron import NP_ACTIVATIONS, sigmoid_np
 
 __all__ = [
     "DEPTH_ACTIVATIONS", "GAIN", "sigmoid_derivative", "sigmoid_chain_bound", "sigmoid_chain_product",
@@ -42,14 +42,10 @@ def sigmoid_chain_product(zs):
 
 
 def _act(name, z):
-    if name == "sigmoid":
-        a = sigmoid_np(z)
-        return a, a * (1.0 - a)
-    if name == "tanh":
-        a = np.tanh(z)
-        return a, 1.0 - a * a
-    a = np.maximum(z, 0.0)
-    return a, (z > 0).astype(float)
+    """An activation's output and its local derivative, elementwise."""
+    f, df = NP_ACTIVATIONS[name]
+    a = f(z)
+    return a, df(a)
 
 
 def _check(depth, activation, init_scale, width):

@@ -19,7 +19,7 @@ import numpy as np
 from .engine import Value
 
 __all__ = [
-    "X0", "W0", "B0", "Y0", "LR0", "sigmoid", "sigmoid_np", "neuron_ledger", "neuron_update",
+    "X0", "W0", "B0", "Y0", "LR0", "sigmoid", "sigmoid_np", "NP_ACTIVATIONS", "neuron_ledger", "neuron_update",
     "batch_gradients", "History", "train_neuron_python", "train_neuron_numpy",
     "train_neuron_value", "train_neuron_torch", "torch_available", "compare_trainers",
 ]
@@ -54,6 +54,15 @@ def sigmoid_np(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))  # always in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# NumPy activations as (f(z), derivative written with the output a = f(z)), for hand-written backprop.
+NP_ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a: 1.0 - a * a),
+    "sigmoid": (sigmoid_np, lambda a: a * (1.0 - a)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+    "linear": (lambda z: z, lambda a: np.ones_like(a)),
+}
 
 
 def _check_shapes(x, w):

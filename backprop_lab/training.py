@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .datasets import xor
+from .neuron import NP_ACTIVATIONS
 from .nn import MLP, Neuron, half_mse_loss, mse_loss, sgd_step
 
 __all__ = [
@@ -116,7 +117,7 @@ def decision_grid(model_or_fn, lo=-0.5, hi=1.5, n=41):
     if isinstance(model_or_fn, MLP) and len(model_or_fn.layers) == 2:
         model_or_fn = mlp_params(model_or_fn)  # the NumPy twin is ~100× faster over a grid
     if isinstance(model_or_fn, Neuron):
-        act = _ACT[model_or_fn.activation][0]
+        act = NP_ACTIVATIONS[model_or_fn.activation][0]
         Z = act(pts @ np.array([w.data for w in model_or_fn.w]) + model_or_fn.b.data)
     elif isinstance(model_or_fn, dict):  # parameters of a 2-layer net, from mlp_params
         Z = two_layer_backprop(model_or_fn, pts)[0]
@@ -126,14 +127,6 @@ def decision_grid(model_or_fn, lo=-0.5, hi=1.5, n=41):
 
 
 # ---- the same 2-layer network, backprop written by hand in NumPy ----
-
-_ACT = {
-    "tanh": (np.tanh, lambda a: 1.0 - a * a),
-    "sigmoid": (lambda z: 1.0 / (1.0 + np.exp(-z)), lambda a: a * (1.0 - a)),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
-    "linear": (lambda z: z, lambda a: np.ones_like(a)),
-}
-
 
 def mlp_params(model):
     """A 2-layer nn.MLP's weights as NumPy arrays: dict W1 (h×d), b1, W2 (1×h), b2, act, out_act."""
@@ -151,8 +144,8 @@ def mlp_params(model):
 
 def two_layer_backprop(p, X, y=None):
     """Forward (and, given y, backward by hand) for params p from mlp_params: (outputs, loss, grads)."""
-    act, dact = _ACT[p["act"]]
-    out_act, dout_act = _ACT[p["out_act"]]
+    act, dact = NP_ACTIVATIONS[p["act"]]
+    out_act, dout_act = NP_ACTIVATIONS[p["out_act"]]
     X = np.atleast_2d(np.asarray(X, dtype=float))
     H = act(X @ p["W1"].T + p["b1"])  # (N, h) hidden activations
     Yhat = out_act(H @ p["W2"].T + p["b2"])  # (N, 1)

@@ -9,10 +9,11 @@ an exception from a slider.
 
 import html
 import io
+import math
 
 import ipywidgets as W
 
-__all__ = ["Explorer", "figure_svg", "graph_svg", "error_html", "ledger_html"]
+__all__ = ["Explorer", "figure_svg", "error_html", "ledger_html", "grid_html", "num_text"]
 
 
 class Explorer:
@@ -85,16 +86,42 @@ def ledger_html(rows, title="", digits=4):
 
     The browser tests read numbers back through ``td.bl-value[data-name="..."]``.
     """
+    return grid_html([], [(name, [(name, value)]) for name, value in rows.items()], title, digits)
+
+
+def num_text(value, digits=4):
+    """A number as cell text: fixed decimals in the usual range, else scientific; None → '?'."""
+    if value is None:
+        return "?"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if math.isfinite(value) and (value == 0 or 1e-3 <= abs(value) < 1e6):
+        return f"{value:.{digits}f}"
+    return f"{value:.{digits - 1}e}"
+
+
+def _cell(name, value, digits):
+    return (f'<td class="bl-value" data-name="{html.escape(name)}" style="padding:1px 8px;'
+            f'text-align:right;font-family:monospace">{html.escape(num_text(value, digits))}</td>')
+
+
+def grid_html(columns, rows, title="", digits=4):
+    """A table: a header row, then rows of (row title, [(data-name, number) or None, ...]).
+
+    Every number sits in ``<td class="bl-value" data-name=...>`` so browser tests can read it.
+    """
     out = ['<table class="backprop-lab-ledger" style="border-collapse:collapse">']
     if title:
         out.append(f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>")
-    for name, value in rows.items():
-        text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-        out.append(
-            f'<tr><td style="padding:1px 8px">{html.escape(str(name))}</td>'
-            f'<td class="bl-value" data-name="{html.escape(str(name))}" '
-            f'style="padding:1px 8px;text-align:right;font-family:monospace">{html.escape(text)}</td></tr>'
-        )
+    if columns:
+        out.append("<tr>" + "".join(f'<th style="padding:1px 8px">{html.escape(c)}</th>' for c in columns) + "</tr>")
+    for head, cells in rows:
+        out.append(f'<tr><td style="padding:1px 8px">{html.escape(head)}</td>')
+        for cell in cells:
+            out.append("<td></td>" if cell is None else _cell(cell[0], cell[1], digits))
+        out.append("</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -104,10 +131,3 @@ def figure_svg(fig):
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     return buf.getvalue()
-
-
-def graph_svg(dot):
-    """A graphviz Digraph as an SVG string, via ``backprop_lab.graph.to_svg``."""
-    from ..graph import to_svg
-
-    return to_svg(dot)

@@ -7,8 +7,7 @@ import ipywidgets as W
 
 from ..engine import Value
 from ..graph import draw_graph, graph_html
-from ._base import Explorer
-from .slopes import grid_html
+from ._base import Explorer, grid_html
 from .stepper import GraphStepper, graph_stepper, slider_range
 
 __all__ = ["chain_rule_explorer", "expression_explorer", "graph_stepper",

@@ -1,22 +1,11 @@
 """Lesson 4 explorer: one sigmoid neuron, its forward values, backward ledger, and SGD steps."""
 
-import math
-
 import ipywidgets as W
 
 from ..neuron import B0, LR0, W0, X0, Y0, neuron_ledger, neuron_update
 from ._base import Explorer, figure_svg, ledger_html
 
-__all__ = ["neuron_explorer", "NeuronExplorer", "sci"]
-
-
-def sci(value, digits=3):
-    """A number as short text: fixed decimals in the usual range, else scientific (inf/nan as words)."""
-    if not math.isfinite(value):
-        return str(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4f}"
-    return f"{value:.{digits}e}"
+__all__ = ["neuron_explorer", "NeuronExplorer"]
 
 
 def _slider(name, value, lo, hi, step=0.001):
@@ -84,8 +73,8 @@ class NeuronExplorer(Explorer):
         x, w, b, y, lr = self._params()
         led = neuron_ledger(x, w, b, y)
         new_w, new_b = neuron_update(led, w, b, lr)
-        if not self.history:
-            self.history = [led["loss"]]
+        if len(self.history) == self.steps:  # first draw, or just after a step: record the loss
+            self.history.append(led["loss"])
         self.values = dict(led)
         self.values["step"] = self.steps
         for i, nw in enumerate(new_w, start=1):
@@ -134,7 +123,6 @@ class NeuronExplorer(Explorer):
                              "lower lr or press reset")
         self._set_quietly(w1=new_w[0], w2=new_w[1], w3=new_w[2], b=new_b)
         self.steps += 1
-        self.history.append(neuron_ledger(x, new_w, new_b, y)["loss"])
         self.update()
 
     def step(self):

@@ -1,50 +1,13 @@
 """Lesson 1 explorers: the slope of a function (secant → tangent) and nudging the inputs of d = a·b + c."""
 
-import html
 import math
 
 import ipywidgets as W
 
 from ..engine import Value
-from ._base import Explorer, figure_svg
+from ._base import Explorer, figure_svg, grid_html
 
-__all__ = ["slope_explorer", "nudge_explorer", "SlopeExplorer", "NudgeExplorer", "num_text", "grid_html"]
-
-
-def num_text(value, digits=4):
-    """A number as cell text: fixed decimals in the usual range, else scientific; None → '?'."""
-    if value is None:
-        return "?"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if math.isfinite(value) and (value == 0 or 1e-3 <= abs(value) < 1e6):
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits - 1}e}"
-
-
-def _cell(name, value, digits):
-    return (f'<td class="bl-value" data-name="{html.escape(name)}" style="padding:1px 8px;'
-            f'text-align:right;font-family:monospace">{html.escape(num_text(value, digits))}</td>')
-
-
-def grid_html(columns, rows, title="", digits=4):
-    """A table: a header row, then rows of (row title, [(data-name, number) or None, ...]).
-
-    Every number sits in ``<td class="bl-value" data-name=...>`` so browser tests can read it.
-    """
-    out = ['<table class="backprop-lab-ledger" style="border-collapse:collapse">']
-    if title:
-        out.append(f"<caption style='text-align:left'><b>{html.escape(title)}</b></caption>")
-    out.append("<tr>" + "".join(f'<th style="padding:1px 8px">{html.escape(c)}</th>' for c in columns) + "</tr>")
-    for head, cells in rows:
-        out.append(f'<tr><td style="padding:1px 8px">{html.escape(head)}</td>')
-        for cell in cells:
-            out.append("<td></td>" if cell is None else _cell(cell[0], cell[1], digits))
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
+__all__ = ["slope_explorer", "nudge_explorer", "SlopeExplorer", "NudgeExplorer"]
 
 
 def _default_f(x):

@@ -12,8 +12,7 @@ import ipywidgets as W
 
 from ..engine import Value
 from ..graph import draw_graph, graph_html, node_names
-from ._base import Explorer
-from .slopes import grid_html
+from ._base import Explorer, grid_html
 
 __all__ = ["graph_stepper", "GraphStepper", "slider_range"]
 

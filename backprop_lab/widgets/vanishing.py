@@ -7,7 +7,6 @@ import numpy as np
 
 from ..depth import DEPTH_ACTIVATIONS, layer_grad_norms
 from ._base import Explorer, figure_svg, ledger_html
-from .neuron import sci
 
 __all__ = ["vanishing_explorer", "VanishingExplorer"]
 
@@ -46,8 +45,8 @@ class VanishingExplorer(Explorer):
             ratio = float(np.float64(last) / np.float64(first)) if first != 0 else math.inf
         self.values = {"grad_norms": norms, "first": first, "last": last, "ratio": ratio,
                        "depth": c["depth"].value}
-        rows = {"first": sci(first), "last": sci(last), "ratio": sci(ratio), "depth": c["depth"].value}
-        self._ledger.value = ledger_html(rows, "mean |dL/dW|: layer 1 (first) and last")
+        rows = {k: v for k, v in self.values.items() if k != "grad_norms"}
+        self._ledger.value = ledger_html(rows, "mean |dL/dW|: layer 1 (first) and last", digits=4)
         self._note.value = self._explain(norms, ratio)
         self._plot.value = self._draw(norms)
 

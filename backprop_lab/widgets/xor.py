@@ -45,16 +45,21 @@ class XorExplorer(Explorer):
             W.HBox([self._ledger, self._curve, self._boundary]),
         ])
 
+    def _start_over(self):
+        """A fresh, untrained model for the current settings, with an empty loss curve."""
+        c = self.controls
+        self.model = xor_model(c["model"].value, c["hidden"].value, c["activation"].value, c["seed"].value)
+        self.losses, self.trained = [], False
+        self.progress.max, self.progress.value = c["steps"].value, 0
+
     def update(self):
         """A control changed: build the untrained model for these settings and show where it starts."""
         c = self.controls
         c["hidden"].disabled = c["activation"].disabled = c["model"].value != "MLP"
-        self.model = xor_model(c["model"].value, c["hidden"].value, c["activation"].value, c["seed"].value)
-        self.losses, self.trained = [], False
-        self.progress.value, self.progress.max = 0, c["steps"].value
-        self._show(draw_boundary=True)
+        self._start_over()
+        self._show()
 
-    def _show(self, draw_boundary):
+    def _show(self):
         preds = predict(self.model, self.X)
         self.values = {
             "loss": float(0.5 * np.mean((preds - self.y) ** 2)),
@@ -66,8 +71,7 @@ class XorExplorer(Explorer):
         state = "after training" if self.trained else ("training" if self.losses else "before training")
         self._ledger.value = ledger_html(self.values, f"{self.controls['model'].value}, {state}")
         self._curve.value = self._draw_curve()
-        if draw_boundary:
-            self._boundary.value = self._draw_boundary()
+        self._boundary.value = self._draw_boundary()
 
     def _draw_curve(self):
         from matplotlib.figure import Figure
@@ -97,11 +101,8 @@ class XorExplorer(Explorer):
         return figure_svg(fig)
 
     def _train(self):
-        c = self.controls
-        self.model = xor_model(c["model"].value, c["hidden"].value, c["activation"].value, c["seed"].value)
-        steps = c["steps"].value
-        self.losses, self.trained = [], False
-        self.progress.max, self.progress.value = steps, 0
+        self._start_over()
+        steps = self.controls["steps"].value
         tick, redraw = max(1, steps // 50), max(1, steps // 5)
 
         def callback(step, loss):
@@ -111,10 +112,10 @@ class XorExplorer(Explorer):
             if (step + 1) % redraw == 0 and step + 1 < steps:
                 self._curve.value = self._draw_curve()
 
-        train(self.model, self.X, self.y, lr=c["lr"].value, steps=steps, callback=callback)
+        train(self.model, self.X, self.y, lr=self.controls["lr"].value, steps=steps, callback=callback)
         self.progress.value = steps
         self.trained = True
-        self._show(draw_boundary=True)
+        self._show()
 
     def train(self):
         """Train a fresh model with the current settings (progress bar and loss curve update live)."""
