@@ -2,19 +2,29 @@
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
-EXTRAS := test,torch,bench
 PORT  ?= 8888
+# make lab installs only what the lessons need; make test adds the test tools, torch and the peers.
+LAB_EXTRAS  := lab
+TEST_EXTRAS := lab,test,torch,bench,hub,lint
 
-.PHONY: lab test setup dot chromium unit notebooks browser bench
+.PHONY: lab test setup setup-test dot chromium unit notebooks browser bench
 
-setup: $(STAMP) dot
+setup: $(VENV)/.lab-stamp dot
+setup-test: $(VENV)/.test-stamp dot
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
 
 # Re-install only when the dependency list changes.
-$(STAMP): pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+# jupyter-config/ holds the settings that open the lab with no news or update prompts.
+$(VENV)/.lab-stamp: pyproject.toml $(shell find jupyter-config -type f) | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[$(LAB_EXTRAS)]'
+	cp -r jupyter-config/etc jupyter-config/share $(VENV)/
+	@touch $@
+
+$(VENV)/.test-stamp: $(VENV)/.lab-stamp
+	$(PY) -m pip install -q -e '.[$(TEST_EXTRAS)]'
 	@touch $@
 
 # graphviz's `dot` draws the computation graphs.
@@ -38,28 +48,58 @@ chromium:
 	    echo "chromium is missing. Run:  sudo apt-get install -y chromium   (or set CHROMIUM_PATH) then re-run make."; exit 1; \
 	  fi; fi
 
-# Opens the lab on 127.0.0.1 with a fresh random token (printed in the URL below).
+# Opens the lab on the lessons, on 127.0.0.1 with a fresh random token (printed in the URL below).
+# The server's root is the repository, so links between notebooks and to ../README.md open.
 lab: setup
 	@TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
-	echo "Open http://127.0.0.1:$(PORT)/lab?token=$$TOKEN"; \
+	echo "Open http://127.0.0.1:$(PORT)/lab/tree/notebooks?token=$$TOKEN"; \
 	exec $(VENV)/bin/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=notebooks \
+	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root
 
 # Every test: unit tests, nbval over every notebook, browser tests.
-test: setup chromium
+test: setup-test chromium
 	$(PY) -m pytest tests --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/sanitize.cfg -q -rs
 
-unit: setup
-	$(PY) -m pytest tests --ignore=tests/browser -q -rs
+unit: setup-test
+	$(PY) -m pytest tests --ignore=tests/browser -m 'not slow' -q -rs
 
-notebooks: setup
+notebooks: setup-test
 	$(PY) -m pytest --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg -q
 
-browser: setup chromium
+browser: setup-test chromium
 	$(PY) -m pytest tests/browser -q -rs
 
-bench: setup
+bench: setup-test
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_widgets.py
+	$(MAKE) --no-print-directory proxy && $(PY) benchmarks/bench_classroom.py
+
+# ---- JupyterHub for a class on this machine (deploy/, docs/teaching.md) -----------------------
+# `make hub` listens on 127.0.0.1:$(HUB_PORT) only and prints how to log in. HUB_ARGS passes more
+# options to deploy/classroom.py, e.g. HUB_ARGS='--idle-timeout 1800' (--help lists them).
+HUB_PORT ?= 8000
+HUB_ARGS ?=
+.PHONY: hub proxy
+
+hub: $(VENV)/.hub-stamp dot proxy
+	$(PY) deploy/classroom.py --port $(HUB_PORT) $(HUB_ARGS)
+
+$(VENV)/.hub-stamp: $(VENV)/.lab-stamp
+	$(PY) -m pip install -q -e '.[lab,hub]'
+	@touch $@
+
+# configurable-http-proxy from npm, pinned by deploy/package-lock.json, into deploy/node_modules.
+proxy: deploy/node_modules/.bin/configurable-http-proxy
+
+deploy/node_modules/.bin/configurable-http-proxy: deploy/package.json deploy/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Node.js and npm (for JupyterHub's proxy)..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) >/dev/null; \
+	  else \
+	    echo "npm is missing. Run:  sudo apt-get install -y nodejs npm   then re-run make."; exit 1; \
+	  fi; }
+	npm ci --prefix deploy --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
