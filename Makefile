@@ -1,5 +1,7 @@
 # The whole set-up is two commands:  make lab   and   make test
 SHELL := /bin/bash
+# Importing notebooks/scalar.py must not leave __pycache__/ in the repository.
+export PYTHONDONTWRITEBYTECODE := 1
 VENV  := .venv
 PY    := $(VENV)/bin/python
 PORT  ?= 8888

@@ -6,6 +6,7 @@ for a reproducible initialisation.
 """
 
 import random
+from numbers import Integral
 
 from .engine import Value
 
@@ -15,6 +16,13 @@ __all__ = [
 ]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def _size(n, what):
+    """n if it is a whole number >= 1, else a clear error."""
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+    return int(n)
 
 
 def _rng(seed):
@@ -44,7 +52,7 @@ class Neuron(Module):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         rng = rng or _rng(seed)
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(_size(nin, "a neuron's number of inputs"))]
         self.b = Value(0.0)
         self.activation = activation
 
@@ -71,7 +79,7 @@ class Layer(Module):
 
     def __init__(self, nin, nout, seed=None, rng=None, **kwargs):
         rng = rng or _rng(seed)
-        self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
+        self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(_size(nout, "a layer's number of neurons"))]
 
     def __call__(self, x):
         out = [n(x) for n in self.neurons]
@@ -89,7 +97,9 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", out_activation="linear", seed=None):
         rng = _rng(seed)
-        sizes = [nin] + list(nouts)
+        if isinstance(nouts, Integral) or not list(nouts):
+            raise ValueError(f"nouts must be a list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        sizes = [_size(nin, "nin")] + [_size(n, f"layer size nouts[{i}]") for i, n in enumerate(nouts)]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], rng=rng,
                   activation=activation if i != len(nouts) - 1 else out_activation)
@@ -110,9 +120,15 @@ class MLP(Module):
 
 # ---- losses: each returns one Value, averaged over the examples ----
 
+def _items(xs):
+    """A list of the examples in xs: a list, tuple or NumPy array (flattened), or one Value/number."""
+    if hasattr(xs, "ravel"):  # a NumPy array, of Values or numbers
+        return list(xs.ravel())
+    return list(xs) if isinstance(xs, (list, tuple)) else [xs]
+
+
 def _pairs(preds, targets):
-    preds = preds if isinstance(preds, (list, tuple)) else [preds]
-    targets = targets if isinstance(targets, (list, tuple)) else [targets]
+    preds, targets = _items(preds), _items(targets)
     if len(preds) != len(targets) or not preds:
         raise ValueError(f"need as many predictions as targets (and at least one): "
                          f"got {len(preds)} and {len(targets)}")

@@ -1,24 +1,77 @@
 """Figures the lessons and explorers share. matplotlib loads only when a figure is drawn.
 
-Each function returns a ``matplotlib.figure.Figure`` made without pyplot, so nothing piles up:
-a notebook shows it once (after ``%matplotlib inline``), an explorer turns it into SVG.
+Every figure comes from ``figure()``, made without pyplot, so nothing piles up: a notebook shows
+it once (after ``%matplotlib inline``), an explorer turns it into SVG with ``figure_svg``.
 """
+
+import io
 
 import numpy as np
 
-__all__ = ["draw_decision_boundary", "decision_boundaries", "gradient_histogram"]
+__all__ = ["figure", "figure_svg", "decision_grid", "draw_decision_boundary", "decision_boundaries",
+           "gradient_histogram", "NP_ACTIVATIONS"]
 
 
-def _figure(size):
+def figure(size=(4.8, 3.2), layout="constrained"):
+    """A new matplotlib Figure of ``size`` inches (no pyplot); explorers pass layout=None, which redraws faster."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=size, layout="constrained")
+    return Figure(figsize=size, layout=layout)
+
+
+def figure_svg(fig):
+    """A matplotlib Figure as an SVG string (no pyplot, so nothing piles up in the notebook)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# Activations in NumPy, elementwise, for fast figures and explorers (sigmoid never overflows).
+NP_ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "sigmoid": _sigmoid,
+           "linear": lambda z: z}
+
+
+def _layers(model):
+    """A Neuron, Layer or MLP of backprop_lab.nn as [(W, b, activation)] in NumPy, or None."""
+    parts = getattr(model, "layers", None) or [model]
+    out = []
+    for part in parts:
+        neurons = getattr(part, "neurons", None) or [part]
+        acts = {getattr(n, "activation", None) for n in neurons}
+        if len(acts) != 1 or next(iter(acts)) not in NP_ACTIVATIONS or not hasattr(neurons[0], "w"):
+            return None
+        W = np.array([[w.data for w in n.w] for n in neurons])
+        b = np.array([n.b.data for n in neurons])
+        out.append((W, b, acts.pop()))
+    return out
+
+
+def decision_grid(model, lo=-0.5, hi=1.5, n=41):
+    """A model's output over an n×n grid: (xs, ys, Z) with Z[i, j] at (xs[j], ys[i]).
+
+    ``model`` is a backprop_lab.nn Neuron/Layer/MLP (evaluated in NumPy, fast) or any function
+    of [x1, x2] that returns a Value or a number.
+    """
+    xs = ys = np.linspace(lo, hi, n)
+    pts = np.array([[a, b] for b in ys for a in xs])
+    layers = _layers(model)
+    if layers is not None:
+        h = pts
+        for W, b, act in layers:
+            h = NP_ACTIVATIONS[act](h @ W.T + b)
+        Z = h[:, 0]
+    else:
+        Z = np.array([float(getattr(out, "data", out)) for out in (model([float(a), float(b)]) for a, b in pts)])
+    return xs, ys, Z.reshape(n, n)
 
 
 def draw_decision_boundary(ax, model, X, y, n=41, title="", labels=False):
     """Fill ax with the model's output over the plane, its 0.5 contour and the points; returns the fill."""
-    from .training import decision_grid
-
     xs, ys, Z = decision_grid(model, lo=-0.5, hi=1.5, n=n)
     filled = ax.contourf(xs, ys, Z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", vmin=0, vmax=1)
     ax.contour(xs, ys, Z, levels=[0.5], colors="black", linewidths=1.5)
@@ -33,7 +86,7 @@ def draw_decision_boundary(ax, model, X, y, n=41, title="", labels=False):
 
 def decision_boundaries(models, X, y):
     """One panel per model ({title: model}), sharing a colour bar for ŷ."""
-    fig = _figure((4.2 * len(models), 3.6))
+    fig = figure((4.2 * len(models), 3.6))
     axes = np.atleast_1d(fig.subplots(1, len(models)))
     for ax, (title, model) in zip(axes, models.items()):
         filled = draw_decision_boundary(ax, model, X, y, n=61, title=title)
@@ -43,7 +96,7 @@ def decision_boundaries(models, X, y):
 
 def gradient_histogram(samples, title=""):
     """Histograms of log10 |gradient| for each {label: array of magnitudes}, on shared bins."""
-    fig = _figure((7.5, 3.4))
+    fig = figure((7.5, 3.4))
     ax = fig.subplots()
     bins = np.linspace(-13, 0, 53)
     for label, values in samples.items():

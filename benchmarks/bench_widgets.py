@@ -4,9 +4,11 @@ Each timing covers the whole path of one change: observer → recompute → redr
 to graphviz's `dot`). Run: .venv/bin/python benchmarks/bench_widgets.py
 """
 
+import asyncio
 import statistics
 import time
 
+from backprop_lab.engine import topological_order
 from backprop_lab.graph import draw_graph, to_svg
 from backprop_lab.nn import MLP
 from backprop_lab.widgets import chain_rule_explorer, graph_stepper, nudge_explorer, slope_explorer
@@ -29,7 +31,7 @@ def report(name, times, goal=None):
     p90 = times[int(0.9 * (len(times) - 1))]
     median = statistics.median(times)
     verdict = "" if goal is None else (f"  (goal ≤ {goal:g} ms: {'ok' if median <= goal else 'MISSED'})")
-    print(f"{name:<44} median {median:8.2f} ms   p90 {p90:8.2f} ms   n={len(times)}{verdict}")
+    print(f"{name:<62} median {median:8.2f} ms   p90 {p90:8.2f} ms   n={len(times)}{verdict}")
 
 
 def checked(explorer):
@@ -50,7 +52,7 @@ def main():
     stepper = graph_stepper()
 
     def step(i):
-        if stepper.values["done"]:
+        if stepper.state["done"]:
             stepper.reset()
         else:
             stepper.next()
@@ -80,10 +82,35 @@ def main():
 
     report("slope_explorer: one x change (matplotlib)", timed(move_slope_x, runs=20))
 
+    burst = chain_rule_explorer()
+
+    def queued(i, loop_running):
+        """Ten browser changes waiting in the kernel, then the page is current again."""
+        xs = [-1.5 + 0.01 * ((i * 10 + k) % 300) for k in range(10)]
+
+        async def in_kernel():
+            for x in xs:
+                burst.controls["x"].set_state({"value": x})  # what a comm message does
+            await asyncio.sleep(0)
+            while burst._dirty:
+                await asyncio.sleep(0.001)
+
+        if loop_running:
+            asyncio.run(in_kernel())
+        else:
+            for x in xs:
+                burst.controls["x"].set_state({"value": x})
+        checked(burst)
+
+    for running, label in ((False, "no event loop: every value drawn"), (True, "kernel loop: newest drawn")):
+        start = burst.redraws
+        times = timed(lambda i: queued(i, running), runs=10)
+        report(f"10 queued x changes ({label}, {(burst.redraws - start) / 10:g} redraws)", times)
+
     mlp = MLP(3, [16, 16, 1], seed=0)
     out = mlp([1.0, -2.0, 0.5])
     out.backward()
-    n = len(out.topological_order())
+    n = len(topological_order(out))
     report(f"MLP(3,[16,16,1]) draw_graph→SVG ({n} Values)",
            timed(lambda i: to_svg(draw_graph(out)), runs=5), goal=2000)
 

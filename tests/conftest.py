@@ -1,49 +1,8 @@
-"""Shared test helpers: one check that compares an op's forward and backward with references."""
-
-import math
+"""pytest fixtures shared by the unit tests; plain helpers live in tests/helpers.py."""
 
 import pytest
 
-from backprop_lab import Value
-
-try:
-    import torch
-except ImportError:  # the skip below names what is missing; `make test` installs it
-    torch = None
-
-TORCH_MISSING = "torch is not installed (make test installs torch==2.13.0, the CPU build)"
-
-
-def central_diff(f, xs, i, h=1e-6):
-    """(f(x+h) - f(x-h)) / 2h in argument i, on plain floats wrapped as Values."""
-    up = [x + h if j == i else x for j, x in enumerate(xs)]
-    down = [x - h if j == i else x for j, x in enumerate(xs)]
-    return (f(*map(Value, up)).data - f(*map(Value, down)).data) / (2 * h)
-
-
-def assert_close(got, want, rel=1e-6, abs_=1e-7, what=""):
-    """Fail with both numbers when got and want differ beyond tolerance."""
-    assert math.isfinite(got), f"{what}: got {got}"
-    assert abs(got - want) <= max(abs_, rel * max(abs(got), abs(want))), f"{what}: got {got}, want {want}"
-
-
-def check(f, *xs, ref=None, fd_rel=1e-6):
-    """Check f's forward (against ref on floats, if given) and backward (finite differences, torch)."""
-    leaves = [Value(x) for x in xs]
-    out = f(*leaves)
-    if ref is not None:
-        assert_close(out.data, ref(*xs), rel=1e-12, abs_=1e-12, what="forward")
-    out.backward()
-    for i, leaf in enumerate(leaves):
-        assert_close(leaf.grad, central_diff(f, xs, i), rel=fd_rel, abs_=1e-6, what=f"d/dx{i} vs finite differences")
-    if torch is not None:
-        ts = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in xs]
-        tout = f(*ts)
-        tout.backward()
-        assert_close(out.data, tout.item(), rel=1e-12, abs_=1e-12, what="forward vs torch")
-        for i, (leaf, t) in enumerate(zip(leaves, ts)):
-            assert_close(leaf.grad, t.grad.item(), rel=1e-10, abs_=1e-12, what=f"d/dx{i} vs torch")
-    return leaves, out
+from helpers import TORCH_MISSING, torch
 
 
 @pytest.fixture

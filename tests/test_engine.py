@@ -1,15 +1,24 @@
-"""The engine: every op against finite differences and torch, graph structure, backward, bad input."""
+"""The engine: every op against finite differences and torch, graph structure, backward, bad input.
 
+Also: micrograd's way of adding an op, micrograd's own two engine tests restated, and the edges
+(0, ±inf, NaN, ±1e±300, subnormals) against PyTorch.
+"""
+
+import copy
 import math
+import pickle
 import subprocess
 import sys
+from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_lab import Value
-from conftest import assert_close, check, central_diff
+from backprop_lab.engine import topological_order
+from helpers import assert_close, check, central_diff, torch_grads
 
 
 # ---- one line per op: forward against math, backward against finite differences and torch ----
@@ -95,20 +104,25 @@ def test_sigmoid_neuron_sgd_log():
     assert round(yhat.data, 4) == 0.9122  # the 51st forward pass (after 50 updates)
 
 
-# ---- graph structure ----
+# ---- graph structure: the public API the drawings and explorers use ----
 
-def test_prev_is_ordered_tuple_and_op():
+def test_inputs_prev_op_and_local_grads():
     a, b = Value(2.0), Value(3.0)
     c = a * b
-    assert c._prev == (a, b) and isinstance(c._prev, tuple) and c._op == "*"
-    assert (b * a)._prev == (b, a)
+    assert c.inputs == c._prev == (a, b) and isinstance(c._prev, tuple)
+    assert c.op == c._op == "*" and c.local_grads == (3.0, 2.0)
+    assert (b * a).inputs == (b, a)
+    assert (a + b).local_grads == (1.0, 1.0) and (a - b).local_grads == (1.0, -1.0)
+    assert a.tanh().local_grads == pytest.approx((1 - math.tanh(2.0) ** 2,))
+    assert a.inputs == () and a.op == "" and a.local_grads == ()
 
 
-def test_local_derivatives_per_edge():
-    a, b = Value(2.0), Value(3.0)
-    assert [(n, d) for n, d in (a * b).local_derivatives()] == [(a, 3.0), (b, 2.0)]
-    assert (a + b)._local == (1.0, 1.0)
-    assert a.tanh()._local == pytest.approx((1 - math.tanh(2.0) ** 2,))
+def test_division_and_subtraction_are_single_ops():
+    a, b = Value(3.0), Value(4.0)
+    q, d = a / b, a - b
+    assert (q.op, q.inputs, q.local_grads) == ("/", (a, b), (0.25, -3.0 / 16))
+    assert (d.op, d.inputs) == ("-", (a, b))
+    assert len(topological_order(q)) == 3 and len(topological_order(2 / a)) == 3
 
 
 def test_label_and_repr():
@@ -116,11 +130,13 @@ def test_label_and_repr():
     assert v.label == "a" and isinstance(v.data, float) and "a" in repr(v)
 
 
-def test_micrograd_style_constructor():
+def test_node_with_given_local_grads():
     a, b = Value(2.0), Value(3.0)
-    c = Value(6.0, (a, b), "*", _local=(3.0, 2.0))
+    c = Value(6.0, (a, b), "*", "", (3.0, 2.0))
     c.backward()
-    assert (a.grad, b.grad) == (3.0, 2.0)
+    assert (a.grad, b.grad, c.local_grads) == (3.0, 2.0, (3.0, 2.0))
+    with pytest.raises(ValueError, match="2 inputs and 1 local"):
+        Value(6.0, (a, b), "*", "", (3.0,))
 
 
 def test_manual_backward_steps_like_micrograd():
@@ -131,6 +147,120 @@ def test_manual_backward_steps_like_micrograd():
     L._backward()
     e._backward()
     assert (e.grad, a.grad, b.grad) == (1.0, -3.0, 2.0)
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda x, y: x + y, 2), (lambda x, y: x - y, 2), (lambda x, y: x * y, 2), (lambda x, y: x / y, 2),
+    (lambda x, y: x ** y, 2), (lambda x: x ** (1 / 3), 1), (lambda x: x ** Fraction(3, 2), 1),
+    (lambda x: -x, 1), (lambda x: x.relu(), 1), (lambda x: x.tanh(), 1), (lambda x: x.sigmoid(), 1),
+    (lambda x: x.exp(), 1), (lambda x: x.log(), 1), (lambda x: x.sin(), 1), (lambda x: x.cos(), 1),
+])
+def test_rebuild_applies_the_same_op_exactly(make, inputs):
+    old = [Value(1.7), Value(0.6)][:inputs]
+    new = [Value(3.0), Value(1.3)][:inputs]
+    node = make(*old)
+    node.label = "n"
+    again = node.rebuild(*new)
+    want = make(*new)
+    assert (again.data, again.op, again.local_grads, again.inputs, again.label) == \
+        (want.data, want.op, want.local_grads, tuple(new), "n")
+
+
+def test_rebuild_refuses_hand_made_nodes_and_wrong_counts():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="takes 2 inputs, rebuild.. got 1"):
+        (x * x).rebuild(x)
+    out = Value(math.exp(x.data), (x,), "exp")
+    out._backward = lambda: None
+    with pytest.raises(TypeError, match="hand-written _backward"):
+        out.rebuild(x)
+    with pytest.raises(TypeError, match="'3x' node: the engine does not know this op"):
+        Value(6.0, (x,), "3x", "", (3.0,)).rebuild(x)
+    assert Value(4.0, label="w").rebuild().data == 4.0
+
+
+# ---- micrograd's way, unchanged ----
+
+def test_micrograd_style_extension_op_mixes_with_built_in_ops():
+    """Lesson 3's recipe: make the node, assign its _backward closure, call backward()."""
+    def exp(x):
+        out = Value(math.exp(x.data), (x,), "exp")
+
+        def _backward():
+            x.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def f(a, b):
+        return (exp(a * b) + a.tanh()) * b
+
+    a, b = Value(0.3), Value(-1.2)
+    L = f(a, b)
+    L.backward()
+    assert L.inputs[0].inputs[0].op == "exp" and L.inputs[0].inputs[0].local_grads is None
+    for i, leaf in enumerate((a, b)):
+        assert_close(leaf.grad, central_diff(f, [0.3, -1.2], i), rel=1e-7, what=f"input {i}")
+    value, grads = torch_grads(lambda a, b: ((a * b).exp() + a.tanh()) * b, 0.3, -1.2)
+    assert_close(L.data, value, rel=1e-12)
+    assert_close(a.grad, grads[0], rel=1e-12) and assert_close(b.grad, grads[1], rel=1e-12)
+
+
+def test_micrograd_style_op_with_three_inputs():
+    a, b, c = Value(2.0), Value(3.0), Value(4.0)
+    out = Value(a.data * b.data * c.data, (a, b, c), "prod3")
+
+    def _backward():
+        a.grad += b.data * c.data * out.grad
+        b.grad += a.data * c.data * out.grad
+        c.grad += a.data * b.data * out.grad
+    out._backward = _backward
+    (out * 2).backward()
+    assert out.inputs == (a, b, c) and (a.grad, b.grad, c.grad) == (24.0, 16.0, 12.0)
+    assert topological_order(out)[:3] == [a, b, c]
+
+
+def test_micrograd_style_node_without_backward_says_so():
+    x = Value(1.0)
+    out = Value(math.exp(1.0), (x,), "exp")
+    with pytest.raises(TypeError, match="'exp' node has inputs but no way to pass gradients back"):
+        out.backward()
+
+
+def test_micrograd_sanity_check_against_torch(needs_torch):
+    """micrograd's test_sanity_check, restated: the same expression in torch float64."""
+    def f(x):
+        z = 2 * x + 2 + x
+        q = z.relu() + z * x
+        h = (z * z).relu()
+        return h + q + q * x
+
+    x = Value(-4.0)
+    y = f(x)
+    y.backward()
+    value, (grad,) = torch_grads(f, -4.0)
+    assert (y.data, x.grad) == (value, grad)
+
+
+def test_micrograd_more_ops_against_torch(needs_torch):
+    """micrograd's test_more_ops, restated (its += lines written as plain sums, as its torch half does)."""
+    def f(a, b):
+        c = a + b
+        d = a * b + b**3
+        c = c + c + 1
+        c = c + 1 + c + (-a)
+        d = d + d * 2 + (b + a).relu()
+        d = d + 3 * d + (b - a).relu()
+        e = c - d
+        f = e**2
+        g = f / 2.0
+        return g + 10.0 / f
+
+    a, b = Value(-4.0), Value(2.0)
+    g = f(a, b)
+    g.backward()
+    value, grads = torch_grads(f, -4.0, 2.0)
+    assert abs(g.data - value) < 1e-6 and abs(a.grad - grads[0]) < 1e-6 and abs(b.grad - grads[1]) < 1e-6
+    assert round(g.data, 4) == 24.7041 and (round(a.grad, 4), round(b.grad, 4)) == (138.8338, 645.5773)
 
 
 # ---- backward ----
@@ -158,22 +288,40 @@ def test_topological_order_is_valid_and_deterministic():
     a, b = Value(2.0), Value(3.0)
     s, p = a + b, a * b
     y = s + p + s * p
-    order = y.topological_order()
+    order = topological_order(y)
     pos = {id(n): i for i, n in enumerate(order)}
     assert len(order) == len(set(map(id, order))) == 7
-    assert all(pos[id(c)] < pos[id(n)] for n in order for c in n._prev)
-    assert order[0] is a and order[-1] is y and order == y.topological_order()
+    assert all(pos[id(c)] < pos[id(n)] for n in order for c in n.inputs)
+    assert order[:4] == [a, b, s, p] and order[-1] is y  # inputs in argument order, depth first
+    assert [n.op for n in order] == ["", "", "+", "*", "+", "*", "+"] and order == topological_order(y)
 
 
-def test_backward_twice_doubles_every_grad():
+def test_topological_order_is_linear_on_a_wide_sum():
+    leaves = [Value(float(i)) for i in range(20_000)]
+    total = sum(leaves)
+    order = topological_order(total)
+    assert len(order) == 2 * 20_000 + 1 and order[-1] is total  # 0 + x0, then + x1, ...
+
+
+def test_backward_twice_doubles_leaf_grads_only():
     a, b = Value(2.0), Value(-3.0)
-    L = ((a * b + 1).tanh() * a).exp()
+    m = a * b + 1
+    L = (m.tanh() * a).exp()
     L.backward()
-    first = [a.grad, b.grad, L.grad]
+    first = [a.grad, b.grad, m.grad, L.grad]
     L.backward()
-    assert [a.grad, b.grad, L.grad] == pytest.approx([2 * g for g in first], rel=1e-12)
+    assert [a.grad, b.grad] == pytest.approx([2 * g for g in first[:2]], rel=1e-12)
+    assert [m.grad, L.grad] == first[2:] and L.grad == 1.0  # non-leaves: this pass's derivative
 
 
+def test_a_leaf_root_accumulates_too():
+    x = Value(3.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+@pytest.mark.slow
 def test_million_node_chain():
     x, c = Value(0.5), Value(1.0000001)
     y = x
@@ -198,7 +346,7 @@ def test_sigmoid_and_tanh_stable_at_extremes(x):
     assert Value(1000.0).sigmoid().data == 1.0 and Value(-1000.0).sigmoid().data == 0.0
 
 
-@pytest.mark.parametrize("bad", ["3", None, [1.0], 1j, True])
+@pytest.mark.parametrize("bad", ["3", None, [1.0], 1j, Value(2.0)])
 def test_non_number_is_a_clear_type_error(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
         Value(bad)
@@ -216,15 +364,89 @@ def test_exp_overflow_names_exp():
     assert "math range error" not in str(err.value)
 
 
-def test_pow_errors_are_clear():
-    with pytest.raises(ZeroDivisionError, match="denominator"):
-        Value(1.0) / Value(0.0)
-    with pytest.raises(ValueError, match="negative base"):
+def test_pow_and_division_errors_are_clear():
+    with pytest.raises(ZeroDivisionError, match=r"Value\(1\) / 0 divides by zero.*denominator"):
+        Value(1.0) / 0
+    with pytest.raises(ValueError, match=r"Value\(-8\) \*\* 0.5 .*negative base"):
         Value(-8.0) ** 0.5
-    with pytest.raises(OverflowError, match="too large"):
+    with pytest.raises(OverflowError, match=r"Value\(10\) \*\* 400 is too large"):
         Value(10.0) ** 400
-    with pytest.raises(TypeError, match="exponent"):
+    with pytest.raises(ZeroDivisionError, match=r"Value\(0\) \*\* Value\(-1\)"):
+        Value(0.0) ** Value(-1.0)
+    with pytest.raises(TypeError, match="exponent must be a real number.*str '2'"):
         Value(2.0) ** "2"
+
+
+# ---- issue 10's edges, each a regression test ----
+
+def test_tiny_over_tiny_is_one():
+    a, b = Value(1e-300), Value(1e-300)
+    q = a / b
+    q.backward()
+    assert q.data == 1.0 and (a.grad, b.grad) == (1 / 1e-300, -1 / 1e-300)
+
+
+@pytest.mark.parametrize("make, value, grads", [
+    (lambda x: x ** 0, 1.0, [0.0]),
+    (lambda x: x ** 0.5, 0.0, [math.inf]),
+    (lambda x: x ** 2, 0.0, [0.0]),
+    (lambda x, y: x ** y, 1.0, [0.0, 0.0]),           # Value(0) ** Value(0)
+    (lambda y: 0.0 ** y, 0.0, [0.0]),                  # 0.0 ** Value(0.5) below
+])
+def test_powers_at_zero_follow_pytorch(make, value, grads):
+    xs = [Value(0.0)] if make.__code__.co_argcount == 1 else [Value(0.0), Value(0.0)]
+    if make.__code__.co_varnames[0] == "y":
+        xs = [Value(0.5)]
+    out = make(*xs)
+    out.backward()
+    assert out.data == value and [x.grad for x in xs] == grads
+
+
+def test_relu_passes_nan_on_like_pytorch():
+    x = Value(math.nan)
+    y = x.relu()
+    y.backward()
+    assert math.isnan(y.data) and x.grad == 1.0  # torch: relu(nan) = nan, gradient 1
+    assert Value(0.0).relu().local_grads == (0.0,) and Value(-0.0).relu().data == 0.0
+
+
+@pytest.mark.parametrize("exponent", [Fraction(1, 2), np.float64(0.5), np.float32(0.5), 0.5, Fraction(3, 1)])
+def test_any_real_exponent(exponent):
+    x = Value(2.0)
+    y = x ** exponent
+    y.backward()
+    assert_close(y.data, 2.0 ** float(exponent), rel=1e-15)
+    assert_close(x.grad, float(exponent) * 2.0 ** (float(exponent) - 1), rel=1e-15)
+
+
+def test_nan_exponent_gives_nan_not_a_bare_error():
+    assert math.isnan((Value(2.0) ** math.nan).data) and math.isnan((Value(-8.0) ** math.nan).data)
+
+
+OPERATORS = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b,
+             lambda a, b: a ** b]
+
+
+@pytest.mark.parametrize("op", OPERATORS, ids=["+", "-", "*", "/", "**"])
+def test_bool_is_the_number_0_or_1_for_every_operator(op):
+    """bool is accepted everywhere, as Python, NumPy and PyTorch do: True is 1, False is 0."""
+    assert op(Value(2.0), True).data == op(Value(2.0), 1).data == op(2.0, 1.0)
+    assert op(True, Value(2.0)).data == op(1.0, 2.0)
+    assert Value(True).data == 1.0 and Value(False).data == 0.0
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: Value(math.inf).sin(), r"sin\(inf\) is undefined"),
+    (lambda: Value(-math.inf).cos(), r"cos\(-inf\) is undefined"),
+    (lambda: Value(2) - 1j, r"Value\(2\) - 1j: .*not complex"),
+    (lambda: 1j - Value(2), r"1j - Value\(2\): .*not complex"),
+    (lambda: Value(2) * "x", r"Value\(2\) \* 'x'"),
+    (lambda: Value(2) + None, r"Value\(2\) \+ None"),
+    (lambda: Value(2) ** 1j, r"Value\(2\) \*\* 1j"),
+])
+def test_errors_name_the_op_and_the_values(make, words):
+    with pytest.raises((TypeError, ValueError), match=words):
+        make()
 
 
 def test_import_has_no_side_effects_and_stays_light():
@@ -275,6 +497,155 @@ def test_random_expressions_match_finite_differences(tree, x, y, z):
     for i, leaf in enumerate(leaves):
         num = central_diff(f, [x, y, z], i, h=1e-6)
         # relu kinks: finite differences are meaningless right at a kink, so skip exactly there
-        if any(abs(n._prev[0].data) < 1e-5 for n in out.topological_order() if n._op == "relu"):
+        if any(abs(n.inputs[0].data) < 1e-5 for n in topological_order(out) if n.op == "relu"):
             continue
         assert abs(leaf.grad - num) <= 1e-5 * max(1.0, abs(leaf.grad), abs(num)), (tree, i, leaf.grad, num)
+
+
+# ---- edge values against PyTorch float64 ----
+
+EDGES = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e300, -1e300, 1e-300, -1e-300,
+         5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, 1.0, -1.0, 0.5, -2.5, 3.0, 2.0, 800.0, -800.0]
+UNARY_OPS = {  # each runs unchanged on a Value and on a torch tensor
+    "neg": lambda a: -a, "relu": lambda a: a.relu(), "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(), "exp": lambda a: a.exp(), "log": lambda a: a.log(),
+    "sin": lambda a: a.sin(), "cos": lambda a: a.cos(),
+}
+BINARY_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+              "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
+EXPONENTS = [0, 0.5, 2, 3, -1, -0.5, 1 / 3, math.inf, -math.inf, math.nan, 1e300, -2]
+COMPARED = {"values": 0, "grads": 0}
+
+
+def _same(ours, theirs):
+    """Equal up to a couple of rounding steps (or within a few subnormal steps of each other)."""
+    return ours == theirs or abs(ours - theirs) <= max(1e-12 * max(abs(ours), abs(theirs)), 1e-320)
+
+
+def _compare_with_torch(f, xs, what):
+    """Where torch's value is finite, ours must match (and not raise); so must every finite torch grad."""
+    value, grads = torch_grads(f, *xs)
+    leaves = [Value(x) for x in xs]
+    try:
+        out = f(*leaves)
+        out.backward()
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        assert not math.isfinite(value), f"{what}: torch gives {value}, the engine raised {err!r}"
+        return
+    if math.isfinite(value):
+        COMPARED["values"] += 1
+        assert _same(out.data, value), f"{what}: value {out.data!r}, torch {value!r}"
+    for i, (leaf, g) in enumerate(zip(leaves, grads)):
+        if math.isfinite(g):
+            COMPARED["grads"] += 1
+            assert _same(leaf.grad, g), f"{what}: d/dx{i} {leaf.grad!r}, torch {g!r}"
+
+
+@pytest.mark.parametrize("name", UNARY_OPS)
+def test_unary_ops_at_every_edge_value_match_torch(needs_torch, name):
+    f = UNARY_OPS[name]
+    before = COMPARED["values"]
+    for x in EDGES:
+        _compare_with_torch(f, [x], f"{name}({x!r})")
+    assert COMPARED["values"] - before >= 10  # most edges have a finite torch value to compare
+
+
+@pytest.mark.parametrize("name", ["+", "-", "*", "/", "**"])
+def test_binary_ops_at_every_pair_of_edge_values_match_torch(needs_torch, name):
+    f = BINARY_OPS[name]
+    before = COMPARED["grads"]
+    for x in EDGES:
+        for y in EDGES:
+            _compare_with_torch(f, [x, y], f"{x!r} {name} {y!r}")
+    assert COMPARED["grads"] - before >= 200
+
+
+@pytest.mark.parametrize("n", EXPONENTS)
+def test_constant_powers_at_every_edge_value_match_torch(needs_torch, n):
+    for x in EDGES:
+        _compare_with_torch(lambda a: a ** n, [x], f"{x!r} ** {n!r}")
+
+
+edge_or_ordinary = st.one_of(st.sampled_from(EDGES), st.floats(-5, 5),
+                             st.floats(allow_nan=True, allow_infinity=True))
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(sorted({**UNARY_OPS, **BINARY_OPS})), edge_or_ordinary, edge_or_ordinary)
+def test_random_edge_cases_match_torch(name, x, y):
+    f = {**UNARY_OPS, **BINARY_OPS}[name]
+    args = [x, y][:f.__code__.co_argcount]
+    _compare_with_torch(f, args, f"{name}{tuple(args)}")
+
+
+# ---- deep graphs: copies and pickles work at any depth ----
+
+def _chain(n):
+    x, c = Value(0.5, label="x"), Value(1.0000001, label="c")
+    y = x
+    for _ in range(n):
+        y = y * c
+    return x, c, y
+
+
+@pytest.mark.parametrize("copier", [lambda obj: pickle.loads(pickle.dumps(obj)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_copies_keep_the_graph_and_its_shared_nodes(copier):
+    x, c, y = _chain(3)
+    L = y + x
+    x2, L2 = copier([x, L])
+    order = topological_order(L2)
+    assert [n.op for n in order] == [n.op for n in topological_order(L)] and order[0] is x2
+    assert x2 is not x and [n.label for n in order if not n.inputs] == ["x", "c"]
+    L2.backward()
+    L.backward()
+    assert (x2.grad, L2.data) == (x.grad, L.data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("copier", [lambda obj: pickle.loads(pickle.dumps(obj)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_copies_of_a_100_000_node_chain(copier):
+    x, c, y = _chain(100_000)
+    assert sys.getrecursionlimit() < 100_000
+    y2 = copier(y)
+    assert y2.data == y.data and y2 is not y
+    y2.backward()
+    leaf = topological_order(y2)[0]
+    assert leaf.label == "x" and leaf.grad == pytest.approx(1.0000001 ** 100_000, rel=1e-9)
+
+
+def test_hand_made_nodes_refuse_to_be_copied_clearly():
+    x = Value(1.0)
+    out = Value(math.exp(1.0), (x,), "exp")
+    out._backward = lambda: None
+    for copier in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(TypeError, match="cannot copy or pickle the 'exp' node"):
+            copier(out * 2)
+    assert pickle.loads(pickle.dumps(_chain(2000)[2])).data > 0  # a failed pickle leaves no trace
+
+
+def test_shallow_copy_shares_the_inputs():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = copy.copy(c)
+    assert d is not c and d.inputs == (a, b) and d.local_grads == c.local_grads
+
+
+# ---- the package's import: light, lazy, and each public name is what it says ----
+
+def test_lazy_table_names_resolve_and_never_shadow_a_module():
+    code = (
+        "import backprop_lab as bl, importlib\n"
+        "bad = [n for n in bl._WHERE if n in bl._LAZY or n.split('.')[0] in bl._LAZY]\n"
+        "assert not bad, bad\n"
+        "assert not any(m in bl._LAZY for m in ('neuron', 'training', 'depth')), 'deleted modules listed'\n"
+        "for path in bl._LAZY: importlib.import_module('backprop_lab.' + path)\n"
+        "missing = [n for n, m in bl._WHERE.items() if not hasattr(importlib.import_module('backprop_lab.' + m), n)]\n"
+        "assert not missing, missing\n"
+        "print(bl.__version__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0.1.0"

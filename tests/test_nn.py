@@ -9,7 +9,7 @@ from backprop_lab import Value
 from backprop_lab.datasets import moons, xor
 from backprop_lab.nn import (MLP, Layer, Neuron, clip_grad_norm, half_mse_loss, hinge_loss,
                              l2_penalty, mse_loss, sgd_step)
-from conftest import assert_close
+from helpers import assert_close
 
 
 def test_micrograd_mlp_shape():
@@ -170,3 +170,40 @@ def test_mlp_with_a_one_neuron_hidden_layer():
     out = model([0.5, -0.5])
     out.backward()
     assert isinstance(out, Value) and any(p.grad != 0 for p in model.layers[0].parameters())
+
+
+# ---- issue 10: sizes and loss inputs ----
+
+@pytest.mark.parametrize("nin, nouts, words", [
+    (2, [0, 1], r"nouts\[0\] must be a whole number >= 1, got 0"),
+    (2, [4, -1], r"nouts\[1\] must be a whole number >= 1, got -1"),
+    (2, [2.5, 1], r"nouts\[0\] must be a whole number >= 1, got 2.5"),
+    (2, [True, 1], r"nouts\[0\] must be a whole number >= 1, got True"),
+    (0, [1], "nin must be a whole number >= 1, got 0"),
+    (2, 3, r"nouts must be a list of layer sizes such as \[16, 16, 1\], got 3"),
+    (2, [], "nouts must be a list of layer sizes"),
+])
+def test_mlp_refuses_bad_sizes(nin, nouts, words):
+    with pytest.raises(ValueError, match=words):
+        MLP(nin, nouts)
+
+
+def test_neuron_and_layer_refuse_bad_sizes():
+    with pytest.raises(ValueError, match="number of inputs must be a whole number >= 1, got -2"):
+        Neuron(-2)
+    with pytest.raises(ValueError, match="number of neurons must be a whole number >= 1, got 0"):
+        Layer(2, 0)
+
+
+def test_losses_accept_numpy_arrays_of_values():
+    preds = np.array([Value(0.5), Value(2.0)], dtype=object)
+    loss = mse_loss(preds, np.array([1.0, 0.0]))
+    loss.backward()
+    assert_close(loss.data, (0.25 + 4.0) / 2)
+    assert [p.grad for p in preds] == pytest.approx([-0.5, 2.0])
+    assert_close(hinge_loss(np.array([Value(0.5)]), np.array([1])).data, 0.5)
+
+
+def test_loss_count_error_counts_array_items():
+    with pytest.raises(ValueError, match="got 3 and 2"):
+        mse_loss(np.array([Value(1.0), Value(2.0), Value(3.0)]), [1.0, 2.0])

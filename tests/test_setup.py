@@ -118,3 +118,8 @@ def test_make_test_runs_unit_notebook_and_browser_tests():
     assert " -m " not in rule.split("pytest tests")[1].split("\n")[0], "make test runs the slow tests too"
     assert any((ROOT / "tests" / "browser").glob("test_*.py"))
     assert len(list((ROOT / "notebooks").glob("*.ipynb"))) >= 7
+
+
+def test_running_the_lessons_writes_no_bytecode_into_the_repository():
+    # Lessons 3-7 import notebooks/scalar.py; every make target's kernels inherit this setting.
+    assert re.search(r"^export PYTHONDONTWRITEBYTECODE := 1$", MAKEFILE, re.M)

@@ -7,8 +7,11 @@ failing verdict that names the error, so a broken answer gets feedback, not a tr
 import functools
 import html
 import math
+from numbers import Real
 
-__all__ = ["Verdict", "Mark", "checker", "close"]
+__all__ = ["Verdict", "Mark", "checker", "close", "as_number", "NOT_WRITTEN"]
+
+NOT_WRITTEN = "not written yet: replace the `raise NotImplementedError` line with your code"
 
 
 class Mark:
@@ -57,6 +60,18 @@ class Verdict:
             f"padding:6px 12px;margin:4px 0;color:#222'><b>{'PASS' if self.ok else 'NOT YET'}: "
             f"{html.escape(self.title)}</b><ul style='margin:2px 0'>{items}</ul>{hint}</div>"
         )
+
+
+def as_number(result, what):
+    """``(float, None)`` for a finite real number, else ``(None, message)`` saying what came back."""
+    if result is None:
+        return None, f"{what} returned None: did you forget `return`?"
+    if isinstance(result, bool) or not isinstance(result, Real):
+        return None, f"{what} returned a {type(result).__name__} ({result!r:.40}), not a number"
+    result = float(result)
+    if not math.isfinite(result):
+        return None, f"{what} returned {result}: something overflowed or divided by zero"
+    return result, None
 
 
 def checker(title):

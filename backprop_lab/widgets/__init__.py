@@ -11,6 +11,7 @@ from .chain import chain_rule_explorer, expression_explorer, graph_stepper
 from .neuron import neuron_explorer
 from .xor import xor_explorer
 from .vanishing import vanishing_explorer
+from .trainer_view import TrainingView, training_view
 
 __all__ = [
     "Explorer",

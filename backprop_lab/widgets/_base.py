@@ -2,60 +2,143 @@
 
 An explorer owns a dict of input widgets (``controls``), a dict of the numbers it shows
 (``values``), and one ``update()`` method that recomputes both from the controls and redraws.
-Every control change runs ``refresh()``, which calls ``update()`` and catches any error, showing
-it inside the explorer (JupyterLab would otherwise hide it in the log) so the kernel never sees
-an exception from a slider.
+Every control change goes through ``_on_change`` → ``refresh()`` → ``update()``; an error is
+caught and shown inside the explorer (JupyterLab would otherwise hide it in the log), so the
+kernel never sees an exception from a slider.
+
+Changes that come from the browser while the kernel's event loop runs are coalesced: the
+observer only marks the explorer out of date and schedules one redraw, so a fast drag (or a
+busy machine) draws the newest value once instead of replaying every value in the queue.
+Changes made by code (``ex.controls["x"].value = 0.4``) redraw at once, and reading ``values``
+brings a pending redraw forward, so code always sees the numbers for the current controls.
 """
 
+import asyncio
 import html
-import io
 import math
+import time
+from numbers import Real
 
 import ipywidgets as W
+from traitlets import TraitError, validate
 
-__all__ = ["Explorer", "figure_svg", "error_html", "ledger_html", "grid_html", "num_text"]
+from ..plots import figure_svg
+from ..style import COLORS, number_text
+
+__all__ = ["Explorer", "figure_svg", "error_html", "ledger_html", "grid_html", "number_text",
+           "float_slider", "log_slider", "int_slider", "check_choice", "FloatSlider", "FloatLogSlider"]
+
+MIN_GAP = 0.02  # seconds between two coalesced redraws, so queued browser changes drain first
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _from_browser(change):
+    """True while ipywidgets applies a state sent by the browser (it locks those properties)."""
+    owner = change.get("owner") if isinstance(change, dict) else None
+    return bool(getattr(owner, "_property_lock", None))
 
 
 class Explorer:
     """Base class: subclasses build ``self.controls`` and widgets, then call ``_finish(children)``."""
 
     title = ""
+    kind = "explorer"  # what the placeholder calls it: "▶ Run this cell to use the live <kind>."
 
     def __init__(self):
         self.controls = {}
-        self.values = {}
+        self._values = {}
         self.error = None  # the last error text, or None when the last update worked
         self._error_box = W.HTML(layout=W.Layout(min_height="0px"))
+        self._quiet = False  # True while code sets several controls at once
+        self._dirty = False  # a browser change waits for its redraw
+        self._scheduled = None
+        self._last_draw = 0.0
+        self.redraws = 0  # how many times update() ran (the coalescing test counts them)
+
+    # ---- the one update path ----
 
     def _finish(self, children):
-        """Wire every control to ``refresh``, build ``self.widget``, and draw once."""
+        """Wire every control to the update path, build ``self.widget``, and draw once."""
         for control in self.controls.values():
             if hasattr(control, "value"):
-                control.observe(self.refresh, names="value")
+                control.observe(self._on_change, names="value")
+            if isinstance(control, (FloatSlider, FloatLogSlider)):
+                control.refuse = self._refused
         head = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         self.widget = W.VBox(head + list(children) + [self._error_box])
         self.widget.add_class("backprop-lab-explorer")
         self.refresh()
+
+    def changed(self, change):
+        """Bookkeeping for one control change, before the redraw (overridable); False skips the redraw."""
+        return True
+
+    def _on_change(self, change):
+        if self._quiet or not self.changed(change):
+            return
+        loop = _running_loop() if _from_browser(change) else None
+        if loop is None:
+            self.refresh()
+            return
+        self._dirty = True
+        if self._scheduled is not loop:  # at most one redraw waits on this loop
+            self._scheduled = loop
+            wait = max(0.0, self._last_draw + MIN_GAP - time.monotonic())
+            loop.call_later(wait, self._flush)
+
+    def _flush(self):
+        self._scheduled = None
+        if self._dirty:
+            self.refresh()
 
     def update(self):
         """Recompute ``self.values`` from the controls and redraw (overridden by each explorer)."""
         raise NotImplementedError
 
     def refresh(self, change=None):
-        """Run ``update()``; show any error inside the explorer instead of raising it."""
+        """Run ``update()`` for the current controls; show any error inside the explorer instead of raising it."""
+        self._dirty = False
+        self.redraws += 1
         self.guarded(self.update)
+        self._last_draw = time.monotonic()
+
+    @property
+    def values(self):
+        """The numbers the explorer shows, by the lesson's names (current even if a redraw was pending)."""
+        if self._dirty:
+            self.refresh()
+        return self._values
+
+    @values.setter
+    def values(self, new):
+        self._values = new
 
     def guarded(self, fn, *args):
         """Run fn(*args) for a slider, button or method; an error is shown in the explorer, not raised."""
         try:
             result = fn(*args)
         except Exception as exc:  # noqa: BLE001 - a control must never crash the kernel
-            self.error = f"{type(exc).__name__}: {exc}"
-            self._error_box.value = error_html(self.error)
+            self._show_error(f"{type(exc).__name__}: {exc}")
             return None
         self.error = None
         self._error_box.value = ""
         return result
+
+    def _show_error(self, message):
+        self.error = message
+        self._error_box.value = error_html(message)
+
+    def _refused(self, control, value):
+        """A float control was given NaN or inf: keep its value and say so in the explorer."""
+        name = control.description or "a control"
+        self._show_error(f"{name} = {value!r} refused: it needs a finite number "
+                         f"(it stays at {number_text(control.value)})")
 
     def set(self, **values):
         """Set several controls by name (each change refreshes, as a slider drag would)."""
@@ -63,8 +146,28 @@ class Explorer:
             self.controls[name].value = value
         return self
 
+    def set_quietly(self, **values):
+        """Set several controls by name without redrawing in between (the caller redraws once)."""
+        self._quiet = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._quiet = False
+
+    # ---- display ----
+
+    def placeholder(self):
+        """The one line a notebook shows where the live widget cannot be drawn (e.g. before the cell runs)."""
+        return f"▶ Run this cell to use the live {self.kind}."
+
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        text = self.placeholder()
+        bundle["text/plain"] = text
+        bundle["text/html"] = (f'<div class="backprop-lab-placeholder" style="padding:6px 10px;'
+                               f'border:1px dashed #999;color:#333">{html.escape(text)}</div>')
+        return bundle
 
     def __repr__(self):
         shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}"
@@ -72,11 +175,84 @@ class Explorer:
         return f"<{type(self).__name__} {shown}>"
 
 
+# ---- controls: numbers checked once, here ----
+
+class _Finite:
+    """A float control that refuses NaN and ±inf: the value stays and ``refuse(control, value)`` is told."""
+
+    refuse = None
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if not math.isfinite(value):
+            if self.refuse is None:
+                raise TraitError(f"{self.description or 'value'} needs a finite number, got {value!r}")
+            self.refuse(self, value)
+            return self.value
+        return super()._validate_value(proposal)
+
+
+class FloatSlider(_Finite, W.FloatSlider):
+    """ipywidgets' FloatSlider that refuses NaN and inf."""
+
+
+class FloatLogSlider(_Finite, W.FloatLogSlider):
+    """ipywidgets' FloatLogSlider that refuses NaN and inf."""
+
+
+def _number(name, value, whole=False):
+    if isinstance(value, bool) or not isinstance(value, Real) or (whole and value != int(value)):
+        kind = "a whole number" if whole else "a number"
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return int(value) if whole else float(value)
+
+
+def _in_range(name, value, lo, hi):
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}={value!r} is outside its slider's range [{number_text(lo)}, "
+                         f"{number_text(hi)}]; give a value in that range")
+
+
+def float_slider(name, value, lo, hi, step=0.01, fmt=".2f", **kw):
+    """A FloatSlider for ``name`` that refuses a start value outside [lo, hi] (never clamps it silently)."""
+    value = _number(name, value)
+    _in_range(name, value, lo, hi)
+    return FloatSlider(value=value, min=lo, max=hi, step=step, description=name, readout_format=fmt, **kw)
+
+
+def log_slider(name, value, lo_exp, hi_exp, step=0.25, fmt=".1e"):
+    """A base-10 FloatLogSlider from 10**lo_exp to 10**hi_exp; a start value outside is refused."""
+    value = _number(name, value)
+    _in_range(name, value, 10.0 ** lo_exp, 10.0 ** hi_exp)
+    return FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step, description=name,
+                          readout_format=fmt)
+
+
+def int_slider(name, value, lo, hi, step=1):
+    """An IntSlider for ``name`` that refuses a start value outside [lo, hi]."""
+    value = _number(name, value, whole=True)
+    _in_range(name, value, lo, hi)
+    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=name)
+
+
+def check_choice(name, value, options):
+    """``value`` if it is one of ``options``, else a ValueError that lists them."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
+    return value
+
+
+# ---- tables ----
+
 def error_html(message):
     """A red box that shows an error inside an explorer."""
+    c = COLORS
     return (
-        '<div class="backprop-lab-error" style="background:#fdecea;color:#611a15;'
-        'border:1px solid #f5c2c0;border-radius:4px;padding:6px 10px;font-family:monospace">'
+        f'<div class="backprop-lab-error" style="background:{c["error_fill"]};color:{c["error_text"]};'
+        f'border:1px solid {c["error_border"]};border-radius:4px;padding:6px 10px;font-family:monospace">'
         f"⚠ {html.escape(message)}</div>"
     )
 
@@ -89,22 +265,9 @@ def ledger_html(rows, title="", digits=4):
     return grid_html([], [(name, [(name, value)]) for name, value in rows.items()], title, digits)
 
 
-def num_text(value, digits=4):
-    """A number as cell text: fixed decimals in the usual range, else scientific; None → '?'."""
-    if value is None:
-        return "?"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if math.isfinite(value) and (value == 0 or 1e-3 <= abs(value) < 1e6):
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits - 1}e}"
-
-
 def _cell(name, value, digits):
     return (f'<td class="bl-value" data-name="{html.escape(name)}" style="padding:1px 8px;'
-            f'text-align:right;font-family:monospace">{html.escape(num_text(value, digits))}</td>')
+            f'text-align:right;font-family:monospace">{html.escape(number_text(value, digits))}</td>')
 
 
 def grid_html(columns, rows, title="", digits=4):
@@ -124,10 +287,3 @@ def grid_html(columns, rows, title="", digits=4):
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)
-
-
-def figure_svg(fig):
-    """A matplotlib Figure as an SVG string (no pyplot, so nothing piles up in the notebook)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    return buf.getvalue()

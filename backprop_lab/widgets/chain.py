@@ -1,29 +1,34 @@
 """Lesson 2–3 explorers: the chain rule along x → u → v → L, and a live graph of any expression."""
 
-import math
 from numbers import Real
 
 import ipywidgets as W
 
-from ..engine import Value
+from ..engine import Value, topological_order
 from ..graph import draw_graph, graph_html
-from ._base import Explorer, grid_html
+from ..style import COLORS
+from ._base import Explorer, float_slider, grid_html
 from .stepper import GraphStepper, graph_stepper, slider_range
 
 __all__ = ["chain_rule_explorer", "expression_explorer", "graph_stepper",
            "ChainRuleExplorer", "ExpressionExplorer", "GraphStepper"]
 
-_LEGEND = ('<div style="font-size:90%;color:#333">forward →: <span style="color:#1c5fb4">data</span>'
-           ' flows left to right; ← backward: <span style="color:#b8430b">grad</span> flows right to'
-           ' left; each edge shows its <span style="color:#6b3fa0">local derivative</span>.</div>')
+_LEGEND = (f'<div style="font-size:90%;color:#333">forward →: <span style="color:{COLORS["data"]}">data</span>'
+           f' flows left to right; ← backward: <span style="color:{COLORS["grad"]}">grad</span> flows right'
+           f' to left; each edge shows its <span style="color:{COLORS["local"]}">local derivative</span>.</div>')
 
 
 def chain_graph(x):
-    """The chain x → u = 3x+2 → v = u² → L = sin v as Values, with backward() done; returns (x, u, v, L)."""
+    """The chain x → u = 3x+2 → v = u² → L = sin v, built with Value's ops, after backward(); returns (x, u, v, L)."""
     xv = Value(x, label="x")
-    u = Value(3 * x + 2, (xv,), "3·x+2", label="u", _local=(3.0,))
-    v = Value(u.data**2, (u,), "u²", label="v", _local=(2 * u.data,))
-    L = Value(math.sin(v.data), (v,), "sin", label="L", _local=(math.cos(v.data),))
+    three_x = Value(3.0, label="3") * xv
+    three_x.label = "3x"
+    u = three_x + Value(2.0, label="2")
+    u.label = "u"
+    v = u ** 2
+    v.label = "v"
+    L = v.sin()
+    L.label = "L"
     L.backward()
     return xv, u, v, L
 
@@ -32,11 +37,11 @@ class ChainRuleExplorer(Explorer):
     """L = sin((3x+2)²) as the chain x → u → v → L: values forward, gradients backward."""
 
     title = "Chain rule: L = sin(v), v = u², u = 3x + 2"
+    kind = "chain rule explorer"
 
     def __init__(self, x=0.4):
         super().__init__()
-        self.controls["x"] = W.FloatSlider(value=x, min=-2.0, max=2.0, step=0.01, description="x",
-                                           readout_format=".2f")
+        self.controls["x"] = float_slider("x", x, -2.0, 2.0)
         self._graph = W.HTML()
         self._ledger = W.HTML()
         self._finish([self.controls["x"], W.HTML(_LEGEND), self._graph, self._ledger])
@@ -44,7 +49,9 @@ class ChainRuleExplorer(Explorer):
     def update(self):
         x = float(self.controls["x"].value)
         xv, u, v, L = chain_graph(x)
-        du_dx, dv_du, dL_dv = u._local[0], v._local[0], L._local[0]
+        three_x = u.inputs[0]
+        du_dx = u.local_grads[0] * three_x.local_grads[1]  # (3x + 2)' = 1 · 3
+        dv_du, dL_dv = v.local_grads[0], L.local_grads[0]
         self.values = {"x": x, "u": u.data, "v": v.data, "L": L.data,
                        "du/dx": du_dx, "dv/du": dv_du, "dL/dv": dL_dv,
                        "dL/du": u.grad, "dL/dx": xv.grad}
@@ -62,31 +69,39 @@ class ChainRuleExplorer(Explorer):
 
 
 def chain_rule_explorer(x=0.4):
-    """Drag x: u = 3x+2, v = u², L = sin v forward, and dL/dv, dL/du, dL/dx backward, drawn as a chain."""
+    """Drag x in [−2, 2]: u = 3x+2, v = u², L = sin v forward, and dL/dv, dL/du, dL/dx backward, drawn as a graph."""
     return ChainRuleExplorer(x)
 
 
 def _leaf_slider(name, spec):
     """A slider from ``value`` or ``(min, max, value)``."""
     if isinstance(spec, tuple) and len(spec) == 3:
-        lo, hi, value = map(float, spec)
-        if not lo <= value <= hi:
-            raise ValueError(f"leaf {name}: need min <= value <= max, got {spec!r}")
+        lo, hi, value = spec
+        for what, number in (("min", lo), ("max", hi)):
+            if isinstance(number, bool) or not isinstance(number, Real) or number != number:
+                raise TypeError(f"leaf {name}: {what} must be a number, got {number!r}")
+        lo, hi = float(lo), float(hi)
+        if not lo < hi:
+            raise ValueError(f"leaf {name}: need min < max, got {spec!r}")
     elif isinstance(spec, Real) and not isinstance(spec, bool):
-        value = float(spec)
-        lo, hi = slider_range(value)
+        value = spec
+        lo, hi = slider_range(float(spec))
     else:
         raise TypeError(f"leaf {name}: give a number (its start value) or a tuple (min, max, value), "
                         f"got {spec!r}")
-    step = max((hi - lo) / 400, 1e-4)
-    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
-                         readout_format=".2f")
+    return float_slider(name, value, lo, hi, step=max((hi - lo) / 400, 1e-4))
 
 
 class ExpressionExplorer(Explorer):
-    """A slider per leaf; ``fn(**leaves)`` builds the expression, redrawn with data and grad on every change."""
+    """A slider per leaf; ``fn(**leaves)`` builds the expression, redrawn with data and grad on every change.
+
+    Before each backward pass every Value in the graph gets ``grad = 0``, including Values the
+    function uses from outside (a weight ``w`` defined elsewhere), so each drawing shows this
+    pass's gradients only.
+    """
 
     title = "Expression graph: forward data, backward grad"
+    kind = "expression explorer"
 
     def __init__(self, fn, leaves):
         super().__init__()
@@ -111,6 +126,8 @@ class ExpressionExplorer(Explorer):
                             f"{type(out).__name__} {out!r}")
         if not out.label:
             out.label = "L"
+        for node in topological_order(out):  # this pass's gradients only, captured Values too
+            node.grad = 0.0
         out.backward()
         root = out.label
         values = {}
@@ -131,6 +148,6 @@ def expression_explorer(fn, **leaves):
 
     Example: ``expression_explorer(lambda a, b, c: (a * b + c).tanh(), a=2.0, b=-3.0, c=(-5, 5, 1.0))``.
     The output is keyed by its label (``L`` if unlabelled), each leaf's grad by ``dL/d<name>``.
+    A sub-expression the function builds once and uses twice is one node in the drawing.
     """
     return ExpressionExplorer(fn, leaves)
-

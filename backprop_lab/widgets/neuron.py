@@ -2,29 +2,60 @@
 
 import ipywidgets as W
 
-from ..neuron import B0, LR0, W0, X0, Y0, neuron_ledger, neuron_update
-from ._base import Explorer, figure_svg, ledger_html
+from ..engine import Value
+from ..plots import figure
+from ..style import COLORS
+from ._base import Explorer, figure_svg, float_slider, ledger_html
 
-__all__ = ["neuron_explorer", "NeuronExplorer"]
+__all__ = ["neuron_explorer", "NeuronExplorer", "LESSON4"]
+
+# Lesson 4's starting point, the one place these numbers live: inputs x, weights w, bias b,
+# target y and learning rate lr (loss 0.0581 at the start, 0.0097 after 20 steps).
+LESSON4 = {"x": (0.8, -0.4, 1.2), "w": (0.2, -0.1, 0.3), "b": 0.1, "y": 1.0, "lr": 0.5}
+
+
+def neuron_ledger(x, w, b, y):
+    """The neuron's forward and backward numbers in reading order (z, yhat, loss, dL/dyhat, ... dL/db).
+
+    Built with Value and one backward() call: the ledger's backward rows are the nodes' grads and
+    local derivatives, not formulas typed in twice.
+    """
+    ws = [Value(float(wi)) for wi in w]
+    bv = Value(float(b))
+    z = sum((wi * xi for wi, xi in zip(ws, x)), bv)
+    yhat = z.sigmoid()
+    loss = 0.5 * (yhat - y) ** 2
+    loss.backward()
+    rows = {"z": z.data, "yhat": yhat.data, "loss": loss.data, "dL/dyhat": yhat.grad,
+            "dyhat/dz": yhat.local_grads[0], "dL/dz": z.grad}
+    for i, wi in enumerate(ws, start=1):
+        rows[f"dL/dw{i}"] = wi.grad
+    rows["dL/db"] = bv.grad
+    return rows
+
+
+def neuron_update(ledger, w, b, lr):
+    """The SGD step a ledger implies: (new w list, new b) with wᵢ − lr·dL/dwᵢ and b − lr·dL/db."""
+    new_w = [wi - lr * ledger[f"dL/dw{i}"] for i, wi in enumerate(w, start=1)]
+    return new_w, b - lr * ledger["dL/db"]
 
 
 def _slider(name, value, lo, hi, step=0.001):
-    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
-                         readout_format=".3f", continuous_update=True)
+    return float_slider(name, value, lo, hi, step=step, fmt=".3f", continuous_update=True)
 
 
 class NeuronExplorer(Explorer):
     """ŷ = σ(w·x + b), L = ½(ŷ − y)²: sliders for x, w, b, y, lr; buttons for one SGD step and reset."""
 
     title = "One sigmoid neuron: forward, backward ledger, and one step of gradient descent"
+    kind = "neuron explorer"
 
-    def __init__(self, x=X0, w=W0, b=B0, y=Y0, lr=LR0):
+    def __init__(self, x=LESSON4["x"], w=LESSON4["w"], b=LESSON4["b"], y=LESSON4["y"], lr=LESSON4["lr"]):
         super().__init__()
         if len(x) != 3 or len(w) != 3:
             raise ValueError(f"neuron_explorer shows a 3-input neuron: give 3 inputs and 3 weights, "
                              f"got {len(x)} and {len(w)}")
         self._start = dict(x=tuple(x), w=tuple(w), b=b, y=y, lr=lr)
-        self._quiet = False  # True while a step or reset sets several sliders at once
         for i in range(3):
             self.controls[f"x{i + 1}"] = _slider(f"x{i + 1}", x[i], -2.0, 2.0)
         for i in range(3):
@@ -56,17 +87,14 @@ class NeuronExplorer(Explorer):
         w = [c[f"w{i}"].value for i in (1, 2, 3)]
         return x, w, c["b"].value, c["y"].value, c["lr"].value
 
-    def refresh(self, change=None):
-        """Redraw after a control change; a manual change of x, w, b or y starts a new loss history."""
-        if self._quiet:
-            return
-        owner = change.get("owner") if change is not None else None
+    def changed(self, change):
+        """A manual change of x, w, b or y starts a new loss history (lr does not change the loss)."""
+        owner = change["owner"]
         # The browser snaps a value the kernel set to the slider's step grid and sends it back;
         # only a move of at least half a step is the learner's own change.
-        if (owner is not None and owner is not self.controls["lr"]
-                and abs(change["new"] - change["old"]) >= getattr(owner, "step", 0) / 2):
+        if owner is not self.controls["lr"] and abs(change["new"] - change["old"]) >= owner.step / 2:
             self.history, self.steps = [], 0
-        super().refresh(change)
+        return True
 
     def update(self):
         """Recompute the ledger from the sliders and redraw the tables and loss plot."""
@@ -91,11 +119,9 @@ class NeuronExplorer(Explorer):
         self._plot.value = self._draw()
 
     def _draw(self):
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(4.2, 2.8))
+        fig = figure((4.2, 2.8), layout=None)
         ax = fig.add_subplot()
-        ax.plot(range(len(self.history)), self.history, "o-", ms=3, color="#c0392b")
+        ax.plot(range(len(self.history)), self.history, "o-", ms=3, color=COLORS["loss"])
         ax.set_xlabel("step")
         ax.set_ylabel("loss ½(ŷ − y)²")
         ax.set_title(f"loss after {self.steps} step{'s' if self.steps != 1 else ''}: {self.history[-1]:.4f}",
@@ -106,14 +132,6 @@ class NeuronExplorer(Explorer):
 
     # ---- buttons ----
 
-    def _set_quietly(self, **values):
-        self._quiet = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._quiet = False
-
     def _step(self):
         x, w, b, y, lr = self._params()
         new_w, new_b = neuron_update(neuron_ledger(x, w, b, y), w, b, lr)
@@ -121,7 +139,7 @@ class NeuronExplorer(Explorer):
         if any(abs(v) > limit for v in new_w + [new_b]):
             raise ValueError(f"this step would move a weight past ±{limit:g}, the slider's end; "
                              "lower lr or press reset")
-        self._set_quietly(w1=new_w[0], w2=new_w[1], w3=new_w[2], b=new_b)
+        self.set_quietly(w1=new_w[0], w2=new_w[1], w3=new_w[2], b=new_b)
         self.steps += 1
         self.update()
 
@@ -132,7 +150,7 @@ class NeuronExplorer(Explorer):
 
     def _reset(self):
         s = self._start
-        self._set_quietly(x1=s["x"][0], x2=s["x"][1], x3=s["x"][2], w1=s["w"][0], w2=s["w"][1],
+        self.set_quietly(x1=s["x"][0], x2=s["x"][1], x3=s["x"][2], w1=s["w"][0], w2=s["w"][1],
                           w3=s["w"][2], b=s["b"], y=s["y"], lr=s["lr"])
         self.history, self.steps = [], 0
         self.update()
@@ -143,6 +161,6 @@ class NeuronExplorer(Explorer):
         return self
 
 
-def neuron_explorer(x=X0, w=W0, b=B0, y=Y0, lr=LR0):
+def neuron_explorer(x=LESSON4["x"], w=LESSON4["w"], b=LESSON4["b"], y=LESSON4["y"], lr=LESSON4["lr"]):
     """One sigmoid neuron with its backward ledger; press "one step" to train (values: z, yhat, loss, dL/dw1...)."""
     return NeuronExplorer(x, w, b, y, lr)

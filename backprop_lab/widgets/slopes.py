@@ -5,7 +5,9 @@ import math
 import ipywidgets as W
 
 from ..engine import Value
-from ._base import Explorer, figure_svg, grid_html
+from ..plots import figure
+from ..style import COLORS
+from ._base import Explorer, figure_svg, float_slider, grid_html, log_slider
 
 __all__ = ["slope_explorer", "nudge_explorer", "SlopeExplorer", "NudgeExplorer"]
 
@@ -22,6 +24,7 @@ class SlopeExplorer(Explorer):
     """Secant slope (f(x+h) − f(x))/h against the exact slope, with h down to 1e-15."""
 
     title = "Slope of f at x: the secant over h and the tangent"
+    kind = "slope explorer"
 
     def __init__(self, f, df=None, x=3.0, x_range=(-2.0, 4.0)):
         super().__init__()
@@ -32,10 +35,8 @@ class SlopeExplorer(Explorer):
             raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
         self.f, self.df = f, df
         self.method = "analytic" if df is not None else self._pick_method(float(x))
-        self.controls["x"] = W.FloatSlider(value=x, min=lo, max=hi, step=0.01, description="x",
-                                           readout_format=".2f")
-        self.controls["h"] = W.FloatLogSlider(value=1e-3, base=10, min=-15, max=0, step=0.25,
-                                              description="h", readout_format=".1e")
+        self.controls["x"] = float_slider("x", x, lo, hi)
+        self.controls["h"] = log_slider("h", 1e-3, -15, 0)
         self._plot = W.HTML(layout=W.Layout(min_width="450px", min_height="300px"))
         self._ledger = W.HTML()
         self._setup_figure(lo, hi)
@@ -61,8 +62,6 @@ class SlopeExplorer(Explorer):
         return (self.f(x + h) - self.f(x - h)) / (2 * h)
 
     def _setup_figure(self, lo, hi):
-        from matplotlib.figure import Figure
-
         n = 241
         xs = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
         ys = []
@@ -74,12 +73,12 @@ class SlopeExplorer(Explorer):
         finite = [y for y in ys if math.isfinite(y)] or [0.0, 1.0]
         ylo, yhi = min(finite), max(finite)
         pad = 0.1 * (yhi - ylo or 1.0)
-        self._fig = Figure(figsize=(4.6, 3.1))
+        self._fig = figure((4.6, 3.1), layout=None)
         ax = self._fig.add_subplot()
-        ax.plot(xs, ys, color="#333333", lw=1.8, label="f(x)")
-        self._tangent, = ax.plot([], [], color="#b8430b", lw=1.4, ls="--", label="tangent (exact)")
-        self._secant, = ax.plot([], [], color="#1c5fb4", lw=1.4, label="secant over h")
-        self._points, = ax.plot([], [], "o", color="#1c5fb4", ms=5)
+        ax.plot(xs, ys, color=COLORS["curve"], lw=1.8, label="f(x)")
+        self._tangent, = ax.plot([], [], color=COLORS["grad"], lw=1.4, ls="--", label="tangent (exact)")
+        self._secant, = ax.plot([], [], color=COLORS["data"], lw=1.4, label="secant over h")
+        self._points, = ax.plot([], [], "o", color=COLORS["data"], ms=5)
         ax.set_xlim(lo, hi)
         ax.set_ylim(ylo - pad, yhi + pad)
         ax.set_xlabel("x")
@@ -121,14 +120,13 @@ class NudgeExplorer(Explorer):
     """d = a·b + c: nudge each input by h and compare (d(new) − d)/h with the exact partials."""
 
     title = "d = a·b + c: nudge one input by h"
+    kind = "nudge explorer"
 
     def __init__(self, a=2.0, b=-3.0, c=10.0):
         super().__init__()
         for name, value, (lo, hi) in (("a", a, (-5, 5)), ("b", b, (-5, 5)), ("c", c, (-15, 15))):
-            self.controls[name] = W.FloatSlider(value=value, min=lo, max=hi, step=0.1,
-                                                description=name, readout_format=".1f")
-        self.controls["h"] = W.FloatLogSlider(value=1e-3, base=10, min=-12, max=0, step=0.25,
-                                              description="h", readout_format=".1e")
+            self.controls[name] = float_slider(name, value, lo, hi, step=0.1, fmt=".1f")
+        self.controls["h"] = log_slider("h", 1e-3, -12, 0)
         self._ledger = W.HTML()
         self._finish([W.HBox([self.controls["a"], self.controls["b"]]),
                       W.HBox([self.controls["c"], self.controls["h"]]), self._ledger])

@@ -1,8 +1,9 @@
-"""Lesson 3 explorer: step through a graph — forward node by node, then backward one local step at a time.
+"""Lesson 2 explorer: step through a graph — forward node by node, then backward one local step at a time.
 
-The stepper records the graph's numbers once (data, op, inputs, local derivatives) and replays
-the walk from those records, so the learner's Values (and their ``.grad``) are never touched.
-Moving a leaf slider rebuilds a fresh copy of the graph with the new leaf values.
+The stepper records the graph's numbers once (data, op, inputs, local derivatives, all through
+the engine's public API) and replays the walk from those records, so the learner's Values (and
+their ``.grad``) are never touched. Moving a leaf slider makes a fresh copy of the graph with the
+engine's own ops (``node.rebuild(*inputs)``) and the new leaf values.
 """
 
 import html
@@ -10,85 +11,91 @@ import math
 
 import ipywidgets as W
 
-from ..engine import Value
+from ..engine import Value, topological_order
 from ..graph import draw_graph, graph_html, node_names
-from ._base import Explorer, grid_html
+from ._base import Explorer, float_slider, grid_html
 
-__all__ = ["graph_stepper", "GraphStepper", "slider_range"]
+__all__ = ["graph_stepper", "GraphStepper", "slider_range", "default_graph"]
 
-_UNARY = ("neg", "relu", "tanh", "sigmoid", "exp", "log", "sin", "cos")
 _BUTTONS = ("next", "prev", "reset")
 
 
 def slider_range(value):
     """A symmetric slider range that holds ``value`` with room to move: ±max(5, 2|value|)."""
+    if not math.isfinite(value):
+        raise ValueError(f"a leaf slider needs a finite start value, got {value!r}")
     m = max(5.0, math.ceil(2 * abs(value)))
     return -m, m
 
 
 def default_graph():
-    """L = (a·b + c)·d with a=2, b=3, c=−1, d=4 (e = a·b, f = e + c)."""
-    a, b, c, d = (Value(v, label=k) for k, v in (("a", 2.0), ("b", 3.0), ("c", -1.0), ("d", 4.0)))
+    """Lesson 2's worked example: e = a·b, d = e + c, L = d·f with a=2, b=−3, c=10, f=−2."""
+    a, b, c, f = (Value(v, label=k) for k, v in (("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)))
     e = a * b
     e.label = "e"
-    f = e + c
-    f.label = "f"
-    L = f * d
+    d = e + c
+    d.label = "d"
+    L = d * f
     L.label = "L"
     return L
 
 
-def _apply(op, inputs):
-    """Recompute one op on new input Values (the inverse of how the engine names its ops)."""
-    if op == "+" and len(inputs) == 2:
-        return inputs[0] + inputs[1]
-    if op == "*" and len(inputs) == 2:
-        return inputs[0] * inputs[1]
-    if op == "**" and len(inputs) == 2:
-        return inputs[0] ** inputs[1]
-    if op.startswith("**") and len(inputs) == 1:
-        return inputs[0] ** float(op[2:])
-    if op in _UNARY and len(inputs) == 1:
-        return getattr(inputs[0], op)()
-    raise ValueError(f"graph_stepper cannot recompute the op {op!r} with new leaf values; "
-                     "build the graph from Value's own operations to use the leaf sliders")
-
-
 def _formula(op, inputs):
     """How a node was made, in names: ``a * b``, ``tanh(x)``, ``u**2``."""
-    if len(inputs) == 2 and op in ("+", "*", "**"):
+    if len(inputs) == 2 and op in ("+", "-", "*", "/", "**"):
         return f"{inputs[0]} {op} {inputs[1]}"
-    if op.startswith("**"):
+    if op.startswith("**") and len(inputs) == 1:
         return f"{inputs[0]}{op}"
     return f"{op}({', '.join(inputs)})"
 
 
+def _names(nodes):
+    """Unique names, the root "L" if unlabelled; no name equals a leaf button or a gradient key."""
+    reserved = set(_BUTTONS)
+    for _ in range(5):
+        names = node_names(nodes, reserved)
+        if not nodes[-1].label and "L" not in names:
+            names[-1] = "L"
+        clash = {f"d{names[-1]}/d{n}" for n in names} & set(names)
+        if not clash:
+            return names
+        reserved |= clash
+    return names
+
+
 class GraphStepper(Explorer):
-    """Forward pass node by node (unknown values show "?"), then backward local step by local step."""
+    """Forward pass node by node (unknown values show "?"), then backward local step by local step.
+
+    ``values`` holds the graph's numbers (each node's data by name, ``dL/d<name>`` its grad);
+    the walk itself (step, done, phase, node) is in ``state``, so no leaf name can collide with it.
+    """
 
     title = "Step through the graph: forward, then backward"
+    kind = "graph stepper"
 
     def __init__(self, root):
         super().__init__()
         if not isinstance(root, Value):
             raise TypeError(f"graph_stepper needs a Value (the output of a graph), got {type(root).__name__}")
-        self._record(root)
-        self._original = root
+        nodes = topological_order(root)
+        for node in nodes:
+            if node.inputs and node.local_grads is None:
+                raise ValueError(
+                    f"graph_stepper needs every node's local derivatives, but the {node.op!r} node "
+                    "has a hand-written _backward closure; build the graph from Value's own ops")
+        self._record(nodes)
         leaves = [i for i in range(self._n) if not self._inputs[i]]
         labelled = [i for i in leaves if self._nodes[i].label]
-        self._slider_ids = labelled or leaves
+        self._slider_ids = labelled or leaves  # unlabelled constants keep their value
         for i in self._slider_ids:
-            name = self._names[i]
-            if name in _BUTTONS:
-                raise ValueError(f"a leaf is labelled {name!r}, which is a button name; relabel it")
             lo, hi = slider_range(self._data[i])
-            self.controls[name] = W.FloatSlider(value=self._data[i], min=lo, max=hi, step=0.01,
-                                                description=name, readout_format=".2f")
+            self.controls[self._names[i]] = float_slider(self._names[i], self._data[i], lo, hi)
         self._leaf_values = self._current_leaves()
         for name in _BUTTONS:
             self.controls[name] = W.Button(description=name, layout=W.Layout(width="80px"))
             self.controls[name].on_click(lambda _b, act=getattr(self, name): act())
         self._step = 0
+        self.state = {}
         self._status, self._graph, self._ledger = W.HTML(), W.HTML(), W.HTML()
         sliders = [self.controls[self._names[i]] for i in self._slider_ids]
         buttons = [self.controls[name] for name in _BUTTONS]
@@ -96,18 +103,16 @@ class GraphStepper(Explorer):
 
     # ---- the recorded graph ----
 
-    def _record(self, root):
+    def _record(self, nodes):
         """Remember nodes, names, ops, inputs, data and local derivatives (the walk uses only these)."""
-        self._root = root
-        self._nodes = root.topological_order()
-        position = {node: i for i, node in enumerate(self._nodes)}
-        self._n = len(self._nodes)
-        self._names = node_names(self._nodes)
-        if not self._nodes[-1].label and "L" not in self._names:
-            self._names[-1] = "L"
-        self._inputs = [[position[c] for c in node._prev] for node in self._nodes]
-        self._data = [node.data for node in self._nodes]
-        self._local = [node._local for node in self._nodes]
+        self._nodes = nodes
+        self._root = nodes[-1]
+        position = {node: i for i, node in enumerate(nodes)}
+        self._n = len(nodes)
+        self._names = _names(nodes)
+        self._inputs = [[position[c] for c in node.inputs] for node in nodes]
+        self._data = [node.data for node in nodes]
+        self._local = [node.local_grads for node in nodes]
         self._compute = [i for i in range(self._n) if self._inputs[i]]
         self.total = 2 * len(self._compute) + 1  # forward steps, the seed dL/dL = 1, backward steps
 
@@ -115,17 +120,15 @@ class GraphStepper(Explorer):
         return tuple(float(self.controls[self._names[i]].value) for i in self._slider_ids)
 
     def _replay(self, leaf_values):
-        """A fresh copy of the graph with new leaf values (the learner's graph stays as it was)."""
+        """A fresh copy of the graph with new leaf values, op by op with the engine's rebuild()."""
         new_leaf = dict(zip(self._slider_ids, leaf_values))
         copies = []
         for i, node in enumerate(self._nodes):
-            if not self._inputs[i]:
-                copy = Value(new_leaf.get(i, node.data), label=node.label)
+            if self._inputs[i]:
+                copies.append(node.rebuild(*(copies[j] for j in self._inputs[i])))
             else:
-                copy = _apply(node._op, [copies[j] for j in self._inputs[i]])
-                copy.label = node.label
-            copies.append(copy)
-        return copies[-1]
+                copies.append(Value(new_leaf.get(i, node.data), label=node.label))
+        return copies
 
     # ---- stepping ----
 
@@ -170,7 +173,7 @@ class GraphStepper(Explorer):
         if phase == "forward":
             i = current
             rows = [(f"input {names[j]}", [(f"step {names[j]}", self._data[j])]) for j in self._inputs[i]]
-            rows.append((f"{names[i]} = {_formula(self._nodes[i]._op, [names[j] for j in self._inputs[i]])}",
+            rows.append((f"{names[i]} = {_formula(self._nodes[i].op, [names[j] for j in self._inputs[i]])}",
                          [(f"step {names[i]}", self._data[i])]))
             rows += [(f"local ∂{names[i]}/∂{names[j]}", [(f"step local {names[j]}", loc)])
                      for j, loc in zip(self._inputs[i], self._local[i])]
@@ -182,8 +185,7 @@ class GraphStepper(Explorer):
             columns = ["local step", "local", "× upstream", "= adds", f"d{R}/d· now"]
             rows = [(f"d{R}/d{names[j]} += ∂{names[i]}/∂{names[j]} × {up}",
                      [(f"step local {names[j]}", loc), (f"step upstream {names[j]}", grad[i]),
-                                (f"step product {names[j]}", loc * grad[i]),
-                                (f"step grad {names[j]}", grad[j])])
+                      (f"step product {names[j]}", loc * grad[i]), (f"step grad {names[j]}", grad[j])])
                     for j, loc in zip(self._inputs[i], self._local[i])]
         if steps == self.total:
             phase = "done"
@@ -192,13 +194,14 @@ class GraphStepper(Explorer):
     def update(self):
         leaves = self._current_leaves()
         if leaves != self._leaf_values:  # a leaf slider moved: a fresh copy, and start the walk again
-            self._record(self._replay(leaves))
-            self._leaf_values = leaves
-            self._step = 0
+            copies = self._replay(leaves)  # may raise (e.g. log of a negative): then nothing changes
+            self._leaf_values, self._step = leaves, 0
+            self._record(copies)
         data, grad, local, current, phase, columns, rows = self._walk(self._step)
         R = self._names[-1]
-        values = {"step": self._step, "done": self._step == self.total, "phase": phase,
-                  "node": None if current is None else self._names[current]}
+        self.state = {"step": self._step, "done": self._step == self.total, "phase": phase,
+                      "node": None if current is None else self._names[current]}
+        values = {}
         for i, name in enumerate(self._names):
             values[name] = data[i]
             values[f"d{R}/d{name}"] = grad[i]
@@ -215,9 +218,10 @@ class GraphStepper(Explorer):
 
 
 def graph_stepper(root=None):
-    """Step through ``root``'s graph (default L = (a·b + c)·d): forward node by node, then backward.
+    """Step through ``root``'s graph (default: lesson 2's L = (a·b + c)·f): forward node by node, then backward.
 
     Buttons next / prev / reset walk the steps; a slider per labelled leaf restarts the walk with
-    new values. The learner's Values are never changed.
+    new values. The learner's Values are never changed. ``values`` holds the numbers by node
+    name and ``dL/d<name>``; ``state`` holds step, done, phase and the current node.
     """
     return GraphStepper(default_graph() if root is None else root)

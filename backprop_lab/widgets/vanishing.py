@@ -5,27 +5,64 @@ import math
 import ipywidgets as W
 import numpy as np
 
-from ..depth import DEPTH_ACTIVATIONS, layer_grad_norms
-from ._base import Explorer, figure_svg, ledger_html
+from ..plots import NP_ACTIVATIONS, figure
+from ..style import COLORS
+from ._base import Explorer, check_choice, figure_svg, float_slider, int_slider, ledger_html
 
-__all__ = ["vanishing_explorer", "VanishingExplorer"]
+__all__ = ["vanishing_explorer", "VanishingExplorer", "layer_grad_norms"]
+
+# Each activation's derivative written from its output a = f(z), and the init gain that multiplies
+# 1/sqrt(width) (PyTorch's calculate_gain: init_scale=1 is the usual init, He init for relu).
+_DERIVATIVE = {"sigmoid": lambda a: a * (1.0 - a), "tanh": lambda a: 1.0 - a * a,
+               "relu": lambda a: (a > 0).astype(float)}
+GAIN = {"sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": 2.0 ** 0.5}
+
+
+def layer_grad_norms(depth, activation, init_scale, seed, residual, width=12, batch=64):
+    """Mean |dL/dW| per layer (layer 1 next to the input) of a deep narrow net, backward by hand in NumPy.
+
+    The net: x → depth layers h ← act(h W.T) (+ h if residual) → a fixed linear readout v → loss
+    ½ mean (ŷ − y)² against random targets; weights normal with std init_scale·GAIN/sqrt(width).
+    """
+    rng = np.random.default_rng(seed)
+    std = init_scale * GAIN[activation] / np.sqrt(width)
+    Ws = [rng.normal(0.0, std, size=(width, width)) for _ in range(depth)]
+    x = rng.normal(size=(batch, width))
+    v = rng.normal(0.0, 1.0 / np.sqrt(width), size=width)
+    y = rng.normal(size=batch)
+    f, df = NP_ACTIVATIONS[activation], _DERIVATIVE[activation]
+    with np.errstate(over="ignore", invalid="ignore"):  # exploding settings give inf, shown as such
+        hs, dacts = [x], []
+        for W_ in Ws:  # forward, keeping what backward needs
+            a = f(hs[-1] @ W_.T)
+            hs.append(a + hs[-1] if residual else a)
+            dacts.append(df(a))
+        dh = np.outer((hs[-1] @ v - y) / batch, v)  # dL/dh at the last layer
+        norms = [0.0] * depth
+        for i in reversed(range(depth)):  # backward: one local derivative per layer
+            dz = dh * dacts[i]
+            norms[i] = float(np.mean(np.abs(dz.T @ hs[i])))
+            dh = dz @ Ws[i] + (dh if residual else 0.0)
+    return norms
 
 
 class VanishingExplorer(Explorer):
     """Depth, activation, init scale and residual connections against the gradient reaching each layer."""
 
     title = "Vanishing and exploding gradients: how much gradient reaches each layer"
+    kind = "vanishing-gradient explorer"
 
     def __init__(self, depth=10, activation="sigmoid", init_scale=1.0, residual=False, seed=0):
         super().__init__()
         c = self.controls
-        c["depth"] = W.IntSlider(value=depth, min=1, max=30, description="depth")
-        c["activation"] = W.ToggleButtons(options=DEPTH_ACTIVATIONS, value=activation,
-                                          description="activation")
-        c["init_scale"] = W.FloatSlider(value=init_scale, min=0.1, max=3.0, step=0.05,
-                                        description="init_scale", readout_format=".2f")
+        c["depth"] = int_slider("depth", depth, 1, 30)
+        c["activation"] = W.ToggleButtons(options=tuple(_DERIVATIVE), description="activation",
+                                          value=check_choice("activation", activation, tuple(_DERIVATIVE)))
+        c["init_scale"] = float_slider("init_scale", init_scale, 0.1, 3.0, step=0.05)
+        if not isinstance(residual, bool):
+            raise TypeError(f"residual must be True or False, got {residual!r}")
         c["residual"] = W.Checkbox(value=residual, description="residual", indent=False)
-        c["seed"] = W.IntSlider(value=seed, min=0, max=19, description="seed")
+        c["seed"] = int_slider("seed", seed, 0, 19)
         self._ledger = W.HTML()
         self._note = W.HTML()
         self._plot = W.HTML(layout=W.Layout(min_width="420px", min_height="280px"))
@@ -65,18 +102,16 @@ class VanishingExplorer(Explorer):
         return f"<p style='max-width:260px'>{text}</p>"
 
     def _draw(self, norms):
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(4.8, 3.0))
+        fig = figure((4.8, 3.0), layout=None)
         ax = fig.add_subplot()
         layers = np.arange(1, len(norms) + 1)
         vals = np.array(norms, dtype=float)
         ok = np.isfinite(vals) & (vals > 0)
         if ok.any():
-            ax.semilogy(layers[ok], vals[ok], "o-", ms=4, color="#2c7fb8")
+            ax.semilogy(layers[ok], vals[ok], "o-", ms=4, color=COLORS["series"])
         if (~ok).any():
             ax.text(0.5, 0.5, "some layers: 0, inf or nan (not drawn)", transform=ax.transAxes,
-                    ha="center", color="#c0392b", fontsize=9)
+                    ha="center", color=COLORS["loss"], fontsize=9)
         if not ok.any():
             ax.set_yscale("log")
         ax.set_xlim(0.5, max(len(norms), 2) + 0.5)

@@ -4,31 +4,61 @@ import ipywidgets as W
 import numpy as np
 
 from ..datasets import xor
-from ..plots import draw_decision_boundary
-from ..training import XOR_DEFAULTS, predict, train, xor_model
-from ._base import Explorer, figure_svg, ledger_html
+from ..nn import MLP, Neuron, half_mse_loss, sgd_step
+from ..plots import draw_decision_boundary, figure
+from ..style import COLORS
+from ._base import Explorer, check_choice, figure_svg, float_slider, int_slider, ledger_html
 
-__all__ = ["xor_explorer", "XorExplorer"]
+__all__ = ["xor_explorer", "XorExplorer", "XOR_DEFAULTS"]
 
 MODELS = ("MLP", "single neuron")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+# The one place the XOR defaults live: a 2-4-1 tanh MLP that solves XOR from seed 0 in 500 steps.
+XOR_DEFAULTS = {"model": "MLP", "hidden": 4, "activation": "tanh", "lr": 2.0, "steps": 500, "seed": 0}
+
+
+def xor_model(kind, hidden, activation, seed):
+    """A sigmoid-output model for XOR: a 2-hidden-1 MLP, or one sigmoid neuron."""
+    if kind == "single neuron":
+        return Neuron(2, activation="sigmoid", seed=seed)
+    return MLP(2, [hidden, 1], activation=activation, out_activation="sigmoid", seed=seed)
+
+
+def predict(model, X):
+    """The model's output for each row of X, as a NumPy array."""
+    return np.array([model([float(v) for v in row]).data for row in X])
+
+
+def train(model, X, y, lr, steps, callback):
+    """Full-batch gradient descent on half-MSE; callback(step, loss) after each step."""
+    rows, targets = [[float(v) for v in row] for row in X], [float(t) for t in y]
+    for step in range(steps):
+        loss = half_mse_loss([model(r) for r in rows], targets)
+        model.zero_grad()
+        loss.backward()
+        sgd_step(model, lr)
+        callback(step, loss.data)
 
 
 class XorExplorer(Explorer):
     """Pick a model and settings, press train: watch the loss fall (or stall) and the boundary bend."""
 
     title = "XOR: one neuron draws a line, a hidden layer bends it"
+    kind = "XOR explorer"
 
-    def __init__(self, model="MLP", hidden=XOR_DEFAULTS["hidden"], activation=XOR_DEFAULTS["activation"],
-                 lr=XOR_DEFAULTS["lr"], steps=XOR_DEFAULTS["steps"], seed=XOR_DEFAULTS["seed"]):
+    def __init__(self, **settings):
         super().__init__()
+        s = dict(XOR_DEFAULTS, **settings)
         c = self.controls
-        c["model"] = W.Dropdown(options=MODELS, value=model, description="model")
-        c["hidden"] = W.IntSlider(value=hidden, min=1, max=8, description="hidden")
-        c["activation"] = W.Dropdown(options=("tanh", "relu", "sigmoid"), value=activation,
-                                     description="activation")
-        c["lr"] = W.FloatSlider(value=lr, min=0.01, max=5.0, step=0.01, description="lr")
-        c["steps"] = W.IntSlider(value=steps, min=10, max=2000, step=10, description="steps")
-        c["seed"] = W.IntSlider(value=seed, min=0, max=19, description="seed")
+        c["model"] = W.Dropdown(options=MODELS, value=check_choice("model", s["model"], MODELS),
+                                description="model")
+        c["hidden"] = int_slider("hidden", s["hidden"], 1, 8)
+        c["activation"] = W.Dropdown(options=ACTIVATIONS, description="activation",
+                                     value=check_choice("activation", s["activation"], ACTIVATIONS))
+        c["lr"] = float_slider("lr", s["lr"], 0.01, 5.0)
+        c["steps"] = int_slider("steps", s["steps"], 10, 2000, step=10)
+        c["seed"] = int_slider("seed", s["seed"], 0, 19)
+        steps = s["steps"]
         c["train"] = W.Button(description="train", button_style="primary")
         c["train"].on_click(lambda _b: self.train())
         self.progress = W.IntProgress(value=0, min=0, max=steps, description="progress")
@@ -74,13 +104,11 @@ class XorExplorer(Explorer):
         self._boundary.value = self._draw_boundary()
 
     def _draw_curve(self):
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(3.8, 2.8))
+        fig = figure((3.8, 2.8), layout=None)
         ax = fig.add_subplot()
         total = self.controls["steps"].value
         if self.losses:
-            ax.plot(range(1, len(self.losses) + 1), self.losses, color="#c0392b")
+            ax.plot(range(1, len(self.losses) + 1), self.losses, color=COLORS["loss"])
         ax.axhline(0.125, ls="--", color="gray", lw=1)
         ax.text(total, 0.127, "0.125: ŷ = 0.5 everywhere", ha="right", va="bottom", fontsize=8, color="gray")
         ax.set_xlim(0, total)
@@ -91,9 +119,7 @@ class XorExplorer(Explorer):
         return figure_svg(fig)
 
     def _draw_boundary(self):
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(3.2, 2.8))
+        fig = figure((3.2, 2.8), layout=None)
         ax = fig.add_subplot()
         filled = draw_decision_boundary(ax, self.model, self.X, self.y, n=31, labels=True)
         fig.colorbar(filled, ax=ax, label="ŷ")
@@ -112,7 +138,7 @@ class XorExplorer(Explorer):
             if (step + 1) % redraw == 0 and step + 1 < steps:
                 self._curve.value = self._draw_curve()
 
-        train(self.model, self.X, self.y, lr=self.controls["lr"].value, steps=steps, callback=callback)
+        train(self.model, self.X, self.y, self.controls["lr"].value, steps, callback)
         self.progress.value = steps
         self.trained = True
         self._show()
@@ -123,7 +149,13 @@ class XorExplorer(Explorer):
         return self
 
 
-def xor_explorer(model="MLP", hidden=XOR_DEFAULTS["hidden"], activation=XOR_DEFAULTS["activation"],
-                 lr=XOR_DEFAULTS["lr"], steps=XOR_DEFAULTS["steps"], seed=XOR_DEFAULTS["seed"]):
-    """Single neuron vs MLP on XOR; press train (values: loss = half-MSE, accuracy as a fraction 0..1)."""
-    return XorExplorer(model, hidden, activation, lr, steps, seed)
+def xor_explorer(**settings):
+    """Single neuron vs MLP on XOR; press train (values: loss = half-MSE, accuracy as a fraction 0..1).
+
+    Settings (defaults in XOR_DEFAULTS): model ("MLP" or "single neuron"), hidden, activation,
+    lr, steps, seed.
+    """
+    unknown = set(settings) - set(XOR_DEFAULTS)
+    if unknown:
+        raise TypeError(f"xor_explorer got unknown settings {sorted(unknown)}; it takes {list(XOR_DEFAULTS)}")
+    return XorExplorer(**settings)

@@ -21,6 +21,8 @@ def diamond(tabs):
 def test_diamond_starts_at_25_and_19_and_follows_the_sliders(diamond):
     assert (diamond.number("dL/da"), diamond.number("dL/db")) == (25.0, 19.0)
     texts = diamond.svg_texts()
+    boxes = [t for t in texts if t.startswith("data")]
+    assert len(boxes) == 7, texts  # a, b, s, p, s + p, s·p, y: s and p are shared, not built twice
     b = diamond.slider("b")
     b.type_value("0")
     diamond.wait_changed("dL/da", "25.0000")

@@ -58,6 +58,15 @@ def test_slope_x_follows_typing_and_keys(slope):
 
 
 @pytest.mark.notebook("01_")
+def test_slope_x_reaches_minus_3_as_the_lesson_asks(slope):
+    slope.slider("x").press("Home")  # the left end of the x slider
+    slope.wait_until(lambda: slope.number("x") == -3.0, what="x = -3 at the left end")
+    slope.settle()
+    assert slope.number("exact") == pytest.approx(-22.0, abs=1e-9)  # f'(-3) = 6·(-3) - 4
+    assert slope.number("slope") < 0
+
+
+@pytest.mark.notebook("01_")
 def test_slope_sliders_at_both_ends_show_no_error(slope):
     sliders_to_both_ends(slope, ["x", "h"])
 
@@ -165,26 +174,27 @@ def stepper(tabs):
 
 
 @pytest.mark.notebook("02_")
-def test_stepper_next_until_done_then_prev_and_reset(stepper):
+def test_stepper_walks_the_worked_example_then_prev_and_reset(stepper):
+    """Lesson 2 passes its worked example, L = (a·b + c)·f with e = a·b, d = e + c."""
     assert stepper.text("L") == "?" and stepper.text("dL/da") == "?"
-    assert stepper.number("a") == 2.0
+    assert [stepper.number(k) for k in "abcf"] == [2.0, -3.0, 10.0, -2.0]
     svgs = [stepper.svg()]
-    for _ in range(7):  # 3 forward steps (e, f, L), the seed dL/dL = 1, 3 backward steps
+    for _ in range(7):  # 3 forward steps (e, d, L), the seed dL/dL = 1, 3 backward steps
         stepper.click("next")
         svgs.append(stepper.wait_svg_changed(svgs[-1]))  # the highlight moves at every step
     stepper.settle()
     assert len(set(svgs)) == 8
-    assert stepper.number("L") == 20.0 and stepper.number("dL/da") == 12.0
-    assert stepper.number("dL/db") == 8.0 and stepper.number("dL/dc") == 4.0 and stepper.number("dL/dd") == 5.0
+    assert stepper.number("e") == -6.0 and stepper.number("d") == 4.0 and stepper.number("L") == -8.0
+    assert [stepper.number(f"dL/d{k}") for k in "abcdef"] == [6.0, -4.0, -2.0, -2.0, -2.0, 4.0]
     stepper.click("next")  # done: one more press stays at the end
     stepper.settle()
-    assert stepper.svg() == svgs[-1] and stepper.number("dL/da") == 12.0
-    stepper.click("prev")  # undo the last backward step: dL/da is not known yet
-    stepper.wait_changed("dL/da", "12.0000")
+    assert stepper.svg() == svgs[-1] and stepper.number("dL/da") == 6.0
+    stepper.click("prev")  # undo the last backward step (at e): dL/da is not known yet
+    stepper.wait_changed("dL/da", "6.0000")
     assert stepper.text("dL/da") == "?" and stepper.number("dL/df") == 4.0
     assert stepper.svg() == svgs[-2]
     stepper.click("reset")
-    stepper.wait_changed("L", "20.0000")
+    stepper.wait_changed("L", "-8.0000")
     assert stepper.text("L") == "?" and stepper.svg() == svgs[0]
 
 
@@ -196,7 +206,7 @@ def test_stepper_leaf_slider_restarts_the_walk(stepper):
         stepper.click("next")
     stepper.wait_until(lambda: stepper.text("dL/da") != "?", what="the walk to finish")
     stepper.settle()
-    assert stepper.number("L") == 8.0 and stepper.number("dL/db") == 4.0  # (1·3 − 1)·4; dL/db = a·d
+    assert stepper.number("L") == -14.0 and stepper.number("dL/db") == -2.0  # (1·(−3) + 10)·(−2); dL/db = a·f
 
 
 @pytest.mark.notebook("02_")
@@ -210,13 +220,13 @@ def test_stepper_round_trip(stepper):
         times.append(round_trip(stepper, _next_name(len(times)), lambda: nxt.press("Enter")))
     ROUNDTRIPS["graph_stepper (next key)"] = times
     stepper.settle()
-    assert stepper.number("L") == pytest.approx((a.value() * 3 - 1) * 4, abs=1e-3)
+    assert stepper.number("L") == pytest.approx((a.value() * -3 + 10) * -2, abs=1e-3)
     stepper.slider("a").type_value("2")  # the lesson's numbers for the picture: restarts the walk
     stepper.wait_until(lambda: stepper.number("a") == 2.0 and stepper.text("L") == "?", what="a = 2, step 0")
     shot = ARTIFACTS / "graph_stepper.png"
     for _ in range(5):
         stepper.click("next")
-    stepper.wait_until(lambda: stepper.text("dL/df") != "?", what="two backward steps")
+    stepper.wait_until(lambda: stepper.text("dL/df") != "?", what="the first backward step")
     stepper.settle()
     stepper.page.evaluate("() => document.activeElement && document.activeElement.blur()")
     stepper.root.screenshot(path=str(shot))
@@ -224,13 +234,13 @@ def test_stepper_round_trip(stepper):
 
 
 def _next_name(k):
-    """The number cell that changes at step k+1 of the default graph's walk."""
-    return ["e", "f", "L", "dL/dL", "dL/dd", "dL/dc", "dL/da"][k]
+    """The number cell that changes at step k+1 of the worked example's walk."""
+    return ["e", "d", "L", "dL/dL", "dL/dd", "dL/de", "dL/da"][k]
 
 
 @pytest.mark.notebook("02_")
 def test_stepper_sliders_at_both_ends_show_no_error(stepper):
-    sliders_to_both_ends(stepper, ["a", "b", "c", "d"])
+    sliders_to_both_ends(stepper, ["a", "b", "c", "f"])
     for _ in range(7):
         stepper.click("next")
     stepper.settle()

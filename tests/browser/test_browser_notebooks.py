@@ -51,3 +51,40 @@ def test_notebook_runs_clean(tabs, nb_name):
         box.screenshot(path=str(ARTIFACTS / "explorers" / f"{nb_name.removesuffix('.ipynb')}_{i + 1}.png"))
     print(f"\n{nb_name}: Run All took {nb.run_seconds:.1f}s, {outputs.count()} widget outputs, "
           f"{nb.explorers().count()} explorers; screenshot {shot}")
+
+
+UNRUN = "_unrun_placeholder.ipynb"
+
+
+def _executed_elsewhere(path):
+    """A notebook run outside the browser (as nbconvert or nbval would), saved with outputs, no widget state."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("from backprop_lab import chain_rule_explorer\nchain_rule_explorer()"),
+                nbformat.v4.new_code_cell("from backprop_lab import graph_stepper\ngraph_stepper()")]
+    NotebookClient(nb, kernel_name="python3", store_widget_state=False, timeout=120).execute()
+    nbformat.write(nb, path)
+
+
+@pytest.mark.notebook(UNRUN)
+def test_unrun_notebook_shows_a_placeholder_not_a_widget_repr(browser, lab):
+    from .labpage import NotebookPage
+
+    _executed_elsewhere(lab.root_dir / UNRUN)
+    nb = NotebookPage(browser, lab, UNRUN).open()  # opened, never run in this kernel
+    try:
+        outputs = nb.page.locator(".jp-OutputArea-output")
+        nb.page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => o.textContent.trim()).length >= 2")
+        nb.page.wait_for_timeout(1000)  # let the widget renderer settle on its fallback
+        texts = [outputs.nth(i).inner_text() for i in range(outputs.count())]
+        shot = nb.screenshot(ARTIFACTS / "unrun_placeholder.png")
+        page_text = "\n".join(texts)
+        assert "▶ Run this cell to use the live chain rule explorer." in page_text, (texts, shot)
+        assert "▶ Run this cell to use the live graph stepper." in page_text, (texts, shot)
+        assert "VBox(" not in page_text and "HTML(value" not in page_text, (texts, shot)
+    finally:
+        nb.close()

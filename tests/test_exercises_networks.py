@@ -1,0 +1,185 @@
+"""Checkers for small networks on XOR: accuracy, the smallest ReLU layer, the two-layer backward pass."""
+
+import numpy as np
+import pytest
+
+from backprop_lab import MLP, check_accuracy, check_smallest_relu_layer, check_two_layer_grads
+from backprop_lab.exercises.core import NOT_WRITTEN, Verdict
+from backprop_lab.exercises.networks import _reference_grads, _two_layer_cases, solves_xor
+
+
+def good_accuracy(preds, targets):
+    return sum((p > 0.5) == (t == 1) for p, t in zip(preds, targets)) / len(targets)
+
+
+def good_grads(X, y, W1, b1, W2, b2):
+    H = np.tanh(X @ W1.T + b1)
+    yhat = 1 / (1 + np.exp(-(H @ W2.T + b2)))
+    D2 = (yhat - y[:, None]) / len(y) * yhat * (1 - yhat)
+    D1 = (D2 @ W2) * (1 - H**2)
+    return {"W1": D1.T @ X, "b1": D1.sum(0), "W2": D2.T @ H, "b2": D2.sum(0)}
+
+
+def _stub(*args):
+    raise NotImplementedError("replace this line with your code")
+
+
+def _failed_texts(v):
+    return [m.text for m in v.marks if not m.ok]
+
+
+# ---------------------------------------------------------------- Exercise 5.1: accuracy
+
+def test_accuracy_right_function_passes():
+    assert check_accuracy(good_accuracy).ok
+
+
+def test_accuracy_stub_and_none_are_not_written_with_no_hint():
+    for fn in (_stub, lambda p, t: None):
+        v = check_accuracy(fn)
+        assert not v.ok and len(v.marks) == 1 and v.hint == ""
+    assert check_accuracy(_stub).marks[0].text == NOT_WRITTEN
+
+
+def test_accuracy_names_a_percentage_and_an_inverted_comparison():
+    v = check_accuracy(lambda p, t: 100 * good_accuracy(p, t))
+    assert not v.ok and any("percentage" in t for t in _failed_texts(v)) and v.hint
+    v = check_accuracy(lambda p, t: 1 - good_accuracy(p, t))
+    assert not v.ok and any("wrong answers" in t for t in _failed_texts(v))
+
+
+def test_accuracy_failing_case_never_shows_the_right_answer():
+    v = check_accuracy(lambda p, t: 0.3)
+    assert not v.ok and all("want" not in t and "0.75" not in t for t in _failed_texts(v))
+
+
+@pytest.mark.parametrize("broken", [lambda *a: 1 / 0, lambda *a: "1.0", lambda: 0, lambda *a: [1.0]])
+def test_accuracy_broken_code_fails_without_raising(broken):
+    v = check_accuracy(broken)
+    assert isinstance(v, Verdict) and not v.ok
+
+
+# ---------------------------------------------------------------- Exercise 5.2: the smallest ReLU layer
+
+def _value_solves(hidden, seed, steps=500, lr=2.0):
+    """The notebook's loop on backprop_lab's Value MLP, to check the NumPy trainer against."""
+    X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    y = [0.0, 1.0, 1.0, 0.0]
+    model = MLP(2, [hidden, 1], activation="relu", out_activation="sigmoid", seed=seed)
+    for _ in range(steps):
+        preds = [model(x) for x in X]
+        loss = sum((p - t) ** 2 for p, t in zip(preds, y)) * (0.5 / len(y))
+        if loss.data < 0.01 and all((p.data > 0.5) == (t == 1) for p, t in zip(preds, y)):
+            return True
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hidden, seed", [(4, 0), (4, 3), (2, 1)])
+def test_numpy_trainer_agrees_with_value_training(hidden, seed):
+    assert solves_xor(hidden, seed) == _value_solves(hidden, seed)
+
+
+@pytest.mark.slow
+def test_smallest_relu_layer_right_answer_passes():
+    answer = next(h for h in range(1, 33) if all(solves_xor(h, s) for s in range(5)))
+    v = check_smallest_relu_layer(answer)
+    assert v.ok and len(v.marks) == 2, str(v)
+    too_big = check_smallest_relu_layer(answer + 2)
+    assert not too_big and "smaller layer" in _failed_texts(too_big)[0]
+    assert str(answer) not in _failed_texts(too_big)[0]  # the right answer is never shown
+
+
+@pytest.mark.slow
+def test_smallest_relu_layer_too_small_names_the_failing_seeds():
+    v = check_smallest_relu_layer(1)
+    assert not v.ok and "seeds 0, 1, 2, 3, 4" in v.marks[0].text and v.hint
+
+
+@pytest.mark.parametrize("bad", [None, ..., 0, 33, 2.5, "4", True])
+def test_smallest_relu_layer_rejects_bad_input_without_training(bad):
+    v = check_smallest_relu_layer(bad)
+    assert isinstance(v, Verdict) and not v.ok and len(v.marks) == 1
+
+
+# ---------------------------------------------------------------- Exercise 5.3: two-layer backward pass
+
+def test_reference_grads_match_torch(needs_torch):
+    torch = needs_torch
+    for _, X, y, W1, b1, W2, b2 in _two_layer_cases():
+        ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (W1, b1, W2, b2)]
+        Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+        yhat = torch.sigmoid(torch.tanh(Xt @ ts[0].T + ts[1]) @ ts[2].T + ts[3])[:, 0]
+        (0.5 * ((yhat - yt) ** 2).mean()).backward()
+        ref = _reference_grads(X, y, W1, b1, W2, b2)
+        for key, t in zip(("W1", "b1", "W2", "b2"), ts):
+            np.testing.assert_allclose(ref[key], t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_two_layer_right_function_passes_every_parameter():
+    v = check_two_layer_grads(good_grads)
+    assert v.ok and len(v.marks) == 8, str(v)
+
+
+def test_two_layer_stub_and_none_are_not_written_with_no_hint():
+    v = check_two_layer_grads(_stub)
+    assert [m.text for m in v.marks] == [NOT_WRITTEN] and v.hint == ""
+    v = check_two_layer_grads(lambda *a: None)
+    assert not v.ok and "return" in v.marks[0].text and v.hint == ""
+
+
+def _variant(no_inv_n=False, no_dtanh=False, no_dsig=False, sign=1.0, transpose_w2=False, unsummed_b1=False):
+    def fn(X, y, W1, b1, W2, b2):
+        H = np.tanh(X @ W1.T + b1)
+        yhat = 1 / (1 + np.exp(-(H @ W2.T + b2)))
+        D2 = sign * (yhat - y[:, None]) / (1 if no_inv_n else len(y)) * (1 if no_dsig else yhat * (1 - yhat))
+        D1 = (D2 @ W2) * (1 if no_dtanh else (1 - H**2))
+        dW2 = D2.T @ H
+        return {"W1": D1.T @ X, "b1": D1 if unsummed_b1 else D1.sum(0), "W2": dW2.T if transpose_w2 else dW2,
+                "b2": D2.sum(0)}
+    return fn
+
+
+@pytest.mark.parametrize("slip, key, words", [
+    (_variant(no_inv_n=True), "W2", "1/N"),
+    (_variant(no_dtanh=True), "W1", "1 − H²"),
+    (_variant(no_dsig=True), "b2", "ŷ(1 − ŷ)"),
+    (_variant(sign=-1.0), "W1", "sign"),
+    (_variant(transpose_w2=True), "W2", "transposed"),
+    (_variant(unsummed_b1=True), "b1", "sum over the examples"),
+])
+def test_two_layer_names_each_slip_on_the_right_parameter(slip, key, words):
+    v = check_two_layer_grads(slip)
+    assert not v.ok and v.hint
+    failed = [t for t in _failed_texts(v) if f"d{key}:" in t]
+    assert failed and all(words in t for t in failed), str(v)
+
+
+def test_two_layer_no_tanh_slope_leaves_the_output_layer_right():
+    v = check_two_layer_grads(_variant(no_dtanh=True))
+    assert all(m.ok for m in v.marks if "dW2" in m.text or "db2" in m.text)
+
+
+@pytest.mark.parametrize("broken", [
+    lambda *a: 1 / 0,
+    lambda *a: [1, 2, 3],
+    lambda *a: {"W1": "x", "b1": None},
+    lambda *a: {k: np.full((1,), np.nan) for k in ("W1", "b1", "W2", "b2")},
+    lambda: 0,
+])
+def test_two_layer_broken_code_fails_without_raising(broken):
+    v = check_two_layer_grads(broken)
+    assert isinstance(v, Verdict) and not v.ok
+
+
+def test_two_layer_checker_does_not_let_the_learner_change_its_arrays():
+    def vandal(X, y, W1, b1, W2, b2):
+        W1 *= 0
+        return good_grads(X, y, W1, b1, W2, b2)
+
+    assert not check_two_layer_grads(vandal)  # the gradient at W1 = 0 is not the one asked for
+    assert check_two_layer_grads(good_grads)

@@ -1,0 +1,665 @@
+"""The explorers, driven through their controls, buttons and methods as a learner (or the browser) would."""
+
+import asyncio
+import html
+import math
+import re
+
+import pytest
+
+W = pytest.importorskip("ipywidgets", reason="needs ipywidgets")
+pytest.importorskip("graphviz", reason="needs the graphviz Python package")
+
+from backprop_lab import graph  # noqa: E402
+from backprop_lab.engine import Value  # noqa: E402
+from backprop_lab.style import number_text  # noqa: E402
+from backprop_lab.widgets import (  # noqa: E402
+    chain_rule_explorer, expression_explorer, graph_stepper, neuron_explorer, nudge_explorer,
+    slope_explorer, vanishing_explorer, xor_explorer,
+)
+from backprop_lab.widgets._base import FloatLogSlider, FloatSlider  # noqa: E402
+
+ALL = {
+    "slope": slope_explorer, "nudge": nudge_explorer, "chain": chain_rule_explorer,
+    "stepper": graph_stepper, "expression": lambda: expression_explorer(lambda a, b: a * b + a, a=1.0, b=-2.0),
+    "neuron": neuron_explorer, "xor": xor_explorer, "vanishing": vanishing_explorer,
+}
+
+
+# ---- one set of helpers ----
+
+def html_texts(widget):
+    """Every HTML string in a widget tree."""
+    if isinstance(widget, W.HTML):
+        return [widget.value]
+    return [text for child in getattr(widget, "children", ()) for text in html_texts(child)]
+
+
+def cells(explorer):
+    """data-name → text of every bl-value cell the explorer shows (what the browser tests read)."""
+    found = {}
+    for text in html_texts(explorer.widget):
+        for name, value in re.findall(r'class="bl-value" data-name="([^"]*)"[^>]*>([^<]*)<', text):
+            found.setdefault(html.unescape(name), html.unescape(value))
+    return found
+
+
+def shown(explorer, name):
+    table = cells(explorer)
+    assert name in table, f"no bl-value cell named {name!r}"
+    return table[name]
+
+
+def sliders(explorer):
+    return {n: c for n, c in explorer.controls.items() if isinstance(c, (W.FloatSlider, W.IntSlider, W.FloatLogSlider))}
+
+
+def ends(control):
+    """The smallest and largest value a slider can take (a log slider's min/max are exponents)."""
+    if isinstance(control, W.FloatLogSlider):
+        return control.base ** control.min, control.base ** control.max
+    return control.min, control.max
+
+
+def assert_every_number_is_shown(explorer, skip=("grad_norms",)):
+    table = cells(explorer)
+    for key, value in explorer.values.items():
+        if key in skip:
+            continue
+        assert key in table, key
+        if value is None:
+            assert table[key] == "?"
+        else:
+            assert float(table[key]) == pytest.approx(value, rel=1e-3, abs=1e-3), (key, table[key], value)
+
+
+def check_extremes(explorer):
+    """Each slider at its min and max: no error, every number finite."""
+    for name, control in sliders(explorer).items():
+        start = control.value
+        for end in ends(control):
+            control.value = end
+            assert control.value == pytest.approx(end)
+            assert explorer.error is None, (name, end, explorer.error)
+            numbers = [v for v in explorer.values.values() if isinstance(v, float)]
+            assert all(math.isfinite(v) for v in numbers), (name, end, explorer.values)
+        control.value = start
+
+
+def run_to_end(stepper):
+    while not stepper.state["done"]:
+        stepper.next()
+        assert stepper.error is None, stepper.error
+    return stepper.values
+
+
+# ---- slope_explorer ----
+
+def test_slope_at_3_is_about_14():
+    ex = slope_explorer()
+    assert ex.error is None
+    assert ex.values["x"] == 3.0 and ex.values["f"] == 20.0 and ex.values["exact"] == 14.0
+    assert ex.values["slope"] == pytest.approx(14.0, abs=0.01)
+    ex.set(h=1e-6)
+    assert ex.values["slope"] == pytest.approx(14.0, abs=1e-4)
+    ex.set(x=-1.0)
+    assert ex.values["exact"] == -10.0 and "<svg" in ex._plot.value
+    assert_every_number_is_shown(ex)
+
+
+def test_slope_breaks_down_at_tiny_h_without_erroring():
+    ex = slope_explorer()
+    ex.set(h=1e-15)
+    assert ex.error is None and math.isfinite(ex.values["slope"])
+    assert abs(ex.values["slope"] - ex.values["exact"]) > 1e-3  # floating-point cancellation shows
+    check_extremes(ex)
+
+
+def test_slope_explorer_custom_functions():
+    def f(x):
+        return x.tanh() if isinstance(x, Value) else math.tanh(x)
+
+    auto = slope_explorer(f, x=0.5)
+    assert auto.method == "autograd"
+    assert auto.values["exact"] == pytest.approx(1 - math.tanh(0.5) ** 2, rel=1e-12)
+    numeric = slope_explorer(math.sin, x=0.5)
+    assert numeric.method == "central difference"
+    assert numeric.values["exact"] == pytest.approx(math.cos(0.5), abs=1e-8)
+    analytic = slope_explorer(math.sin, df=math.cos, x=0.5)
+    assert analytic.method == "analytic" and analytic.values["exact"] == math.cos(0.5)
+    check_extremes(auto)
+
+
+def test_slope_explorer_shows_a_domain_error_in_place():
+    ex = slope_explorer(math.log, x=1.0, x_range=(-1.0, 3.0))
+    ex.set(x=-0.5)
+    assert ex.error is not None and "math domain error" in ex.error
+    assert "backprop-lab-error" in ex._error_box.value
+    ex.set(x=2.0)
+    assert ex.error is None and ex._error_box.value == ""
+
+
+# ---- nudge_explorer ----
+
+def test_nudge_partials_at_lesson_point():
+    ex = nudge_explorer()
+    assert ex.values["d"] == 4.0
+    for name, exact in (("a", -3.0), ("b", 2.0), ("c", 1.0)):
+        assert ex.values[f"dd/d{name}"] == exact
+        assert ex.values[f"dd/d{name} numeric"] == pytest.approx(exact, abs=1e-6)
+    assert_every_number_is_shown(ex)
+    ex.set(a=1.5, b=4.0)
+    assert ex.values["dd/da"] == 4.0 and ex.values["dd/db"] == 1.5
+    check_extremes(ex)
+
+
+# ---- chain_rule_explorer ----
+
+def L_of(x):
+    return math.sin((3 * x + 2) ** 2)
+
+
+def test_chain_rule_numbers_at_x_0_4():
+    v = chain_rule_explorer().values
+    assert v["x"] == 0.4
+    assert v["u"] == pytest.approx(3.2) and v["v"] == pytest.approx(10.24)
+    assert v["L"] == pytest.approx(-0.7279, abs=5e-5) and v["dL/dx"] == pytest.approx(-13.1656, abs=5e-5)
+    assert v["du/dx"] == 3.0 and v["dv/du"] == pytest.approx(6.4) and v["dL/dv"] == pytest.approx(math.cos(10.24))
+    assert v["dL/du"] == pytest.approx(v["dL/dv"] * v["dv/du"])
+    assert v["dL/dx"] == pytest.approx(v["dL/du"] * v["du/dx"])
+
+
+def test_chain_rule_gradient_matches_finite_differences_and_redraws():
+    ex = chain_rule_explorer()
+    assert_every_number_is_shown(ex)
+    before = html.unescape(ex._graph.value)  # graphviz writes "-" as &#45;
+    assert "grad -13.1656" in before
+    for x in (-1.3, 0.0, 0.77, 1.9):
+        ex.set(x=x)
+        h = 1e-6
+        assert ex.values["dL/dx"] == pytest.approx((L_of(x + h) - L_of(x - h)) / (2 * h), abs=1e-4)
+    after = html.unescape(ex._graph.value)
+    assert after != before and "-13.1656" not in after and f"data {ex.values['x']:.4f}" in after
+    check_extremes(ex)
+
+
+# ---- graph_stepper ----
+
+def test_stepper_default_is_lesson_2s_worked_example():
+    st = graph_stepper()
+    assert set(st.controls) == {"a", "b", "c", "f", "next", "prev", "reset"}
+    assert st.state == {"step": 0, "done": False, "phase": "start", "node": None}
+    assert st.values["a"] == 2.0 and st.values["f"] == -2.0 and st.values["e"] is None
+    assert shown(st, "L") == "?"
+    nodes, graphs = [], set()
+    while not st.state["done"]:
+        st.next()
+        nodes.append(st.state["node"])
+        graphs.add(st._graph.value)
+    assert nodes == ["e", "d", "L", "L", "L", "d", "e"]  # e = a·b, d = e + c, L = d·f; seed; backward
+    assert st.state["step"] == st.total == 7 and len(graphs) == 7
+    v = st.values
+    assert (v["e"], v["d"], v["L"]) == (-6.0, 4.0, -8.0)
+    assert (v["dL/dd"], v["dL/df"], v["dL/dc"], v["dL/de"]) == (-2.0, 4.0, -2.0, -2.0)
+    assert (v["dL/da"], v["dL/db"], v["dL/dL"]) == (6.0, -4.0, 1.0)
+    assert_every_number_is_shown(st)
+    st.next()  # stays at the end
+    assert st.state["step"] == 7
+
+
+def test_stepper_prev_reset_and_buttons():
+    st = graph_stepper()
+    for _ in range(4):
+        st.next()
+    assert st.state["phase"] == "backward" and st.values["dL/dL"] == 1.0 and st.values["dL/dd"] is None
+    st.prev()
+    assert st.state["step"] == 3 and st.values["dL/dL"] is None and st.values["L"] == -8.0
+    st.reset()
+    assert st.state["step"] == 0 and st.values["e"] is None
+    st.prev()
+    assert st.state["step"] == 0
+    st.controls["next"].click()
+    st.controls["next"].click()
+    assert st.state["step"] == 2 and st.values["d"] == 4.0
+    st.controls["prev"].click()
+    assert st.state["step"] == 1
+    st.controls["reset"].click()
+    assert st.state["step"] == 0
+
+
+def test_stepper_leaf_slider_restarts_with_new_values():
+    st = graph_stepper()
+    st.next()
+    st.next()
+    st.set(a=5.0)
+    assert st.state["step"] == 0 and st.values["a"] == 5.0
+    v = run_to_end(st)
+    assert v["L"] == (5 * -3 + 10) * -2 and v["dL/da"] == 6.0 and v["dL/df"] == -5.0
+    check_extremes(st)
+
+
+def test_stepper_recomputes_with_the_engines_ops_not_display_labels():
+    x = Value(3.0, label="x")
+    st = graph_stepper(x ** (1 / 3))
+    st.set(x=2.0)
+    st.set(x=3.0)  # a fresh copy, rebuilt op by op
+    v = run_to_end(st)
+    assert v["L"] == 3.0 ** (1 / 3)  # 1.4422495703..., not the 6-digit 1.4422490421 of "**0.333333"
+    assert number_text(v["L"], 10) == "1.4422495703"
+    assert v["dL/dx"] == pytest.approx((1 / 3) * 3.0 ** (-2 / 3), rel=1e-15)
+
+
+def test_stepper_gives_every_leaf_its_own_slider_whatever_its_label():
+    a1, a2, a3 = Value(1.0, label="a_2"), Value(2.0, label="a"), Value(3.0, label="a")
+    L = (a1 + a2) * a3  # (1 + 2) · 3 = 9
+    st = graph_stepper(L)
+    leaf_sliders = [c for c in st.controls.values() if isinstance(c, W.FloatSlider)]
+    assert len(leaf_sliders) == 3 and len({c.description for c in leaf_sliders}) == 3
+    assert run_to_end(st)["L"] == 9.0
+    third = leaf_sliders[2]
+    third.value = 4.0  # only the third leaf changes: (1 + 2) · 4
+    assert run_to_end(st)["L"] == 12.0
+    assert sorted(st.values[c.description] for c in leaf_sliders) == [1.0, 2.0, 4.0]
+
+
+def test_stepper_keys_never_collide_with_leaf_names():
+    step, done = Value(2.0, label="step"), Value(3.0, label="done")
+    st = graph_stepper(step * done)
+    assert st.values["step"] == 2.0 and st.values["done"] == 3.0  # the leaves' numbers
+    st.next()
+    assert st.state["step"] == 1 and st.values["step"] == 2.0
+    nxt = Value(1.0, label="next")  # a leaf named like a button gets its own slider name
+    st2 = graph_stepper(nxt * 2.0)
+    assert isinstance(st2.controls["next"], W.Button)
+    assert [c.description for c in sliders(st2).values()] == ["next#2"]
+
+
+def test_stepper_on_custom_graph_leaves_it_untouched():
+    x = Value(0.5, label="x")
+    w = Value(-1.5, label="w")
+    y = (x * w + 1.0).tanh()  # unlabelled intermediates and root
+    before = [(n.data, n.grad, n.label) for n in graph.topological_order(y)]
+    st = graph_stepper(y)
+    assert set(st.controls) == {"x", "w", "next", "prev", "reset"}  # the constant 1.0 keeps its value
+    run_to_end(st)
+    assert st._names[-1] == "L" and len(set(st._names)) == len(st._names)
+    assert [(n.data, n.grad, n.label) for n in graph.topological_order(y)] == before  # grads still 0
+    y.backward()
+    assert st.values["dL/dx"] == pytest.approx(x.grad) and st.values["dL/dw"] == pytest.approx(w.grad)
+    st.set(x=2.0)
+    run_to_end(st)
+    t = math.tanh(2.0 * -1.5 + 1.0)
+    assert st.values["L"] == pytest.approx(t) and st.values["dL/dx"] == pytest.approx((1 - t * t) * -1.5)
+    assert x.data == 0.5  # the learner's graph did not move
+    check_extremes(st)
+
+
+def test_stepper_shows_math_errors_in_place():
+    x = Value(1.0, label="x")
+    st = graph_stepper((x + 0.5).log())
+    st.set(x=st.controls["x"].min)  # log of a negative number
+    assert st.error is not None and "log" in st.error
+    st.next()  # still no exception escapes
+    assert st.error is not None  # the graph cannot be rebuilt at this x: the error stays
+    st.set(x=2.0)
+    assert st.error is None and st.state["step"] == 0 and st.values["x"] == 2.0
+
+
+def test_stepper_refuses_a_hand_made_node_clearly():
+    x = Value(0.5, label="x")
+    out = Value(math.exp(0.5), (x,), "exp")
+    out._backward = lambda: None
+    with pytest.raises(ValueError, match="hand-written _backward"):
+        graph_stepper(out)
+    with pytest.raises(TypeError, match="needs a Value"):
+        graph_stepper(1.0)
+
+
+# ---- expression_explorer ----
+
+def test_expression_explorer_values_and_grads():
+    ex = expression_explorer(lambda a, b, c: (a * b + c).tanh(), a=2.0, b=-3.0, c=(-5, 5, 1.0))
+    assert ex.controls["c"].min == -5 and ex.controls["c"].max == 5
+    t = math.tanh(2.0 * -3.0 + 1.0)
+    assert ex.values["L"] == pytest.approx(t) and ex.values["dL/da"] == pytest.approx((1 - t * t) * -3.0)
+    ex.set(a=0.5, b=1.0)
+    h = 1e-6
+    numeric = (math.tanh((0.5 + h) * 1.0 + 1.0) - math.tanh((0.5 - h) * 1.0 + 1.0)) / (2 * h)
+    assert ex.values["dL/da"] == pytest.approx(numeric, abs=1e-6)
+    assert f"{math.tanh(1.5):.4f}" in ex._graph.value
+    assert_every_number_is_shown(ex)
+    check_extremes(ex)
+
+
+def test_expression_explorer_zeroes_captured_values_before_each_backward():
+    w = Value(3.0, label="w")
+    ex = expression_explorer(lambda a: a * w, a=1.0)
+    ex.set(a=2.0)
+    ex.set(a=1.0)  # two slider moves
+    assert w.grad == 1.0  # dL/dw = a, not the sum over three passes
+    assert "grad 1.0000" in html.unescape(ex._graph.value)
+    assert ex.values["dL/da"] == 3.0
+
+
+def test_expression_explorer_draws_a_reused_node_once():
+    def diamond(a, b):
+        s, p = a + b, a * b  # each built once, used twice
+        return s + p + s * p
+
+    ex = expression_explorer(diamond, a=2.0, b=3.0)
+    titles = re.findall(r"<title>(v\d+)</title>", ex._graph.value)
+    assert len(titles) == 7  # a, b, a+b, a·b, (a+b)+(a·b), (a+b)·(a·b), L
+    s, p = 5.0, 6.0
+    assert ex.values["L"] == s + p + s * p
+    assert ex.values["dL/da"] == pytest.approx((1 + p) + (1 + s) * 3.0)  # ds/da = 1, dp/da = b
+
+
+def test_expression_explorer_catches_errors():
+    ex = expression_explorer(lambda x: (x + 1.0).log(), x=(-3, 3, 1.0))
+    assert ex.error is None
+    ex.set(x=-3.0)
+    assert ex.error is not None and "log" in ex.error
+    ex.set(x=1.0)
+    assert ex.error is None
+
+    def broken(a):
+        raise RuntimeError("boom from the learner's fn")
+
+    assert expression_explorer(broken, a=1.0).error == "RuntimeError: boom from the learner's fn"
+    assert "must return a Value" in expression_explorer(lambda a: 3.0, a=1.0).error
+    with pytest.raises(TypeError, match="tuple"):
+        expression_explorer(lambda a: a, a="x")
+
+
+def test_one_number_format_in_drawing_and_table():
+    ex = expression_explorer(lambda a: a * 2.0, a=(0.0, 0.001, 0.0005))
+    assert shown(ex, "a") == "5.000e-04"
+    assert "data 5.000e-04" in html.unescape(ex._graph.value)
+
+
+def test_a_slow_drawing_shows_a_message_and_keeps_the_numbers(monkeypatch):
+    monkeypatch.setattr(graph, "DOT_TIMEOUT", 1e-6)
+    ex = expression_explorer(lambda a, b: a * b, a=2.0, b=3.0)
+    assert ex.error is None and "not drawn" in ex._graph.value and "<svg" not in ex._graph.value
+    assert shown(ex, "L") == "6.0000" and ex.values["dL/da"] == 3.0
+    ex.set(a=1.0)  # still responsive
+    assert shown(ex, "L") == "3.0000"
+
+
+def test_explorers_work_without_dot_and_say_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no `dot` anywhere
+    ex = chain_rule_explorer()
+    assert ex.error is None and ex.values["dL/dx"] == pytest.approx(-13.1656, abs=5e-5)
+    assert "sudo apt-get install graphviz" in ex._graph.value and "digraph backprop_lab" in ex._graph.value
+    st = graph_stepper().next()
+    assert st.error is None and "brew install graphviz" in st._graph.value
+
+
+# ---- neuron_explorer ----
+
+def test_neuron_explorer_starts_at_the_lesson_numbers():
+    e = neuron_explorer()
+    v = e.values
+    assert e.error is None
+    assert round(v["z"], 4) == 0.66 and round(v["yhat"], 4) == 0.6593 and round(v["loss"], 4) == 0.0581
+    assert [round(v[f"dL/dw{i}"], 4) for i in (1, 2, 3)] == [-0.0612, 0.0306, -0.0919]
+    assert round(v["dL/db"], 4) == -0.0765 and v["step"] == 0
+    table = cells(e)
+    for name, text in {"z": "0.6600", "yhat": "0.6593", "loss": "0.0581", "dL/dw1": "-0.0612",
+                       "dL/dw3": "-0.0919", "dL/db": "-0.0765", "step": "0"}.items():
+        assert table[name] == text, name
+
+
+def test_neuron_step_lowers_loss_and_grows_the_plot():
+    e = neuron_explorer()
+    plot_before, loss_before = e._plot.value, e.values["loss"]
+    e.controls["step"].click()
+    assert e.error is None and e.values["step"] == 1 and e.values["loss"] < loss_before
+    assert len(e.history) == 2 and e._plot.value != plot_before
+    assert e.controls["w1"].value == pytest.approx(0.2 + 0.5 * 0.0612, abs=1e-4)
+    for _ in range(19):
+        e.step()
+    assert e.values["step"] == 20 and len(e.history) == 21
+    assert round(e.values["loss"], 4) == 0.0097  # the same as every trainer of lesson 4 after 20 steps
+    assert e.history == sorted(e.history, reverse=True)
+
+
+def test_neuron_reset_and_manual_change():
+    e = neuron_explorer()
+    e.step().step()
+    e.controls["x1"].value = 1.5  # a manual change starts a new history
+    assert e.values["step"] == 0 and len(e.history) == 1
+    e.controls["reset"].click()
+    assert e.values["step"] == 0 and round(e.values["loss"], 4) == 0.0581
+    assert e.controls["x1"].value == 0.8 and e.controls["w1"].value == 0.2
+    e.controls["lr"].value = 1.0  # lr does not change the loss, so the history stays
+    e.step()
+    assert e.values["step"] == 1
+
+
+@pytest.mark.slow
+def test_neuron_sliders_at_both_ends():
+    e = neuron_explorer()
+    for name, s in sliders(e).items():
+        for end in (s.min, s.max):
+            s.value = end
+            assert e.error is None, (name, end, e.error)
+            assert all(math.isfinite(v) for v in e.values.values()), (name, end)
+            e.step()
+            assert e.error is None or "slider's end" in e.error, (name, end, e.error)
+        e.reset()
+
+
+def test_neuron_step_past_the_slider_end_is_refused_clearly():
+    e = neuron_explorer()
+    e.set(x1=2.0, w1=4.9, x2=2.0, w2=-5.0, x3=0.0, b=-0.5, y=1.0, lr=2.0)  # z = -0.7: a big step
+    before = e.controls["w1"].value
+    e.step()
+    assert e.error is not None and "lower lr or press reset" in e.error
+    assert e.controls["w1"].value == before and "backprop-lab-error" in e._error_box.value
+    e.reset()
+    assert e.error is None
+
+
+def test_neuron_browser_echo_keeps_history_but_a_real_move_resets_it():
+    ex = neuron_explorer()
+    ex.step()
+    w1 = ex.controls["w1"]
+    w1.value = round(w1.value / w1.step) * w1.step  # the browser snaps to the step grid and echoes it back
+    assert ex.steps == 1 and len(ex.history) == 2
+    w1.value = w1.value + 10 * w1.step  # a learner's own move starts a new history
+    assert ex.steps == 0 and len(ex.history) == 1
+
+
+# ---- xor_explorer ----
+
+def test_xor_mlp_defaults_reach_100_percent():
+    e = xor_explorer()
+    assert e.values["accuracy"] < 1.0 and e.values["step"] == 0  # untrained
+    seen = []
+    e.progress.observe(lambda ch: seen.append(ch["new"]), names="value")
+    curve_before = e._curve.value
+    e.controls["train"].click()
+    assert e.error is None
+    assert e.values["accuracy"] == 1.0 and e.values["loss"] < 0.01
+    assert e.values["step"] == 500 and len(e.losses) == 500
+    assert e.progress.value == e.progress.max == 500
+    assert len(seen) >= 10 and seen == sorted(seen)  # the bar moved during training
+    assert e._curve.value != curve_before and cells(e)["accuracy"] == "1.0000"
+
+
+def test_xor_single_neuron_does_not_solve_it():
+    e = xor_explorer(model="single neuron")
+    e.train()
+    assert e.error is None and e.values["accuracy"] < 1.0
+    assert e.values["loss"] == pytest.approx(0.125, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_xor_controls_at_both_ends():
+    e = xor_explorer()
+    for name, s in sliders(e).items():
+        for end in (s.min, s.max):
+            s.value = end
+            assert e.error is None, (name, end, e.error)
+            assert 0.0 <= e.values["accuracy"] <= 1.0
+    for act in e.controls["activation"].options:
+        e.controls["activation"].value = act
+        assert e.error is None
+    e.set(model="MLP", hidden=1, lr=0.01, steps=10, activation="relu")
+    e.train()
+    assert e.error is None and e.values["step"] == 10
+    e.set(hidden=8, lr=5.0, steps=2000, activation="sigmoid", seed=19)
+    e.train()
+    assert e.error is None and math.isfinite(e.values["loss"])
+
+
+# ---- vanishing_explorer ----
+
+def test_vanishing_sigmoid_depth_10():
+    e = vanishing_explorer()
+    v = e.values
+    assert e.error is None and len(v["grad_norms"]) == 10
+    assert v["ratio"] >= 100 and v["ratio"] == pytest.approx(v["last"] / v["first"])
+    assert float(shown(e, "ratio")) == pytest.approx(v["ratio"], rel=1e-3)
+
+
+def test_vanishing_controls_redraw_in_place():
+    e = vanishing_explorer()
+    html0, plot0 = e._ledger.value, e._plot.value
+    e.controls["depth"].value = 20
+    assert len(e.values["grad_norms"]) == 20 and e._ledger.value != html0 and e._plot.value != plot0
+    html1 = e._ledger.value
+    e.controls["activation"].value = "relu"
+    assert e._ledger.value != html1 and e.values["ratio"] < 100
+    e.set(activation="sigmoid", depth=10, residual=True)
+    assert e.values["ratio"] < 100
+
+
+@pytest.mark.slow
+def test_vanishing_controls_at_both_ends():
+    e = vanishing_explorer()
+    for act in e.controls["activation"].options:
+        for residual in (False, True):
+            e.set(activation=act, residual=residual)
+            for name, end in (("depth", 1), ("depth", 30), ("init_scale", 0.1), ("init_scale", 3.0)):
+                e.controls[name].value = end
+                assert e.error is None, (act, residual, name, end, e.error)
+                assert len(e.values["grad_norms"]) == e.controls["depth"].value
+    e.set(activation="relu", depth=30, init_scale=3.0, residual=False, seed=19)
+    assert e.error is None and e.values["first"] > 1e10 and "explode" in e._note.value
+
+
+# ---- every explorer ----
+
+@pytest.mark.parametrize("name", ["neuron", "xor", "vanishing", "chain", "nudge", "slope"])
+def test_every_number_is_in_a_bl_value_cell(name):
+    e = ALL[name]()
+    if hasattr(e, "train"):
+        e.train()
+    assert_every_number_is_shown(e)
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_float_controls_refuse_nan_and_inf_with_a_message(name):
+    e = ALL[name]()
+    floats = {n: c for n, c in e.controls.items() if isinstance(c, (W.FloatSlider, W.FloatLogSlider))}
+    assert floats and all(isinstance(c, (FloatSlider, FloatLogSlider)) for c in floats.values())
+    for control_name, control in floats.items():
+        before, values = control.value, dict(e.values)
+        for bad in (math.nan, math.inf, -math.inf):
+            control.value = bad
+            assert control.value == before, (control_name, bad)
+            assert e.error is not None and "finite number" in e.error and control_name in e.error
+            assert e.values == values
+        control.value = control.min if before != control.min else control.max  # a real move clears it
+        assert e.error is None, (control_name, e.error)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: chain_rule_explorer(x=5.0), r"x=5.0 is outside its slider's range \[-2.0000, 2.0000\]"),
+    (lambda: slope_explorer(x=10.0), "x=10.0 is outside"),
+    (lambda: nudge_explorer(c=100.0), "c=100.0 is outside"),
+    (lambda: neuron_explorer(b=9.0), "b=9.0 is outside"),
+    (lambda: neuron_explorer(y=math.nan), "y must be a finite number"),
+    (lambda: xor_explorer(hidden=20), "hidden=20 is outside"),
+    (lambda: xor_explorer(activation="swish"), "activation must be one of"),
+    (lambda: vanishing_explorer(depth=0), "depth=0 is outside"),
+    (lambda: expression_explorer(lambda a: a, a=(0.0, 1.0, 2.0)), "a=2.0 is outside"),
+    (lambda: graph_stepper(Value(math.inf, label="x") * 2), "finite"),
+])
+def test_out_of_range_arguments_are_refused_not_clamped(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make()
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_unrun_notebook_shows_a_placeholder_line(name):
+    e = ALL[name]()
+    bundle = e._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # the live view, when it can render
+    assert bundle["text/plain"] == f"▶ Run this cell to use the live {e.kind}."
+    assert "VBox" not in bundle["text/plain"] and "Run this cell" in bundle["text/html"]
+
+
+@pytest.mark.slow
+def test_nothing_piles_up_after_many_changes():
+    for make in (chain_rule_explorer, slope_explorer, nudge_explorer, graph_stepper,
+                 lambda: expression_explorer(lambda a: a * a, a=1.0)):
+        ex = make()
+        shape = [len(getattr(w, "children", ())) for w in ex.widget.children]
+        first = next(iter(sliders(ex).values()))
+        lo, hi = ends(first)
+        sizes = set()
+        for i in range(30):
+            first.value = lo + (hi - lo) * (i % 5) / 4
+            if hasattr(ex, "next"):
+                ex.next()
+            sizes.add(len(html_texts(ex.widget)))
+        assert [len(getattr(w, "children", ())) for w in ex.widget.children] == shape
+        assert len(sizes) == 1
+
+
+# ---- queued browser changes draw only the newest value (issue 11) ----
+
+def browser_sets(control, value):
+    """What ipywidgets does when the browser sends a new value (comm message → set_state)."""
+    control.set_state({"value": value})
+
+
+def test_browser_changes_queued_in_the_kernel_draw_only_the_newest():
+    ex = chain_rule_explorer()
+
+    async def drag():
+        start = ex.redraws
+        for x in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):  # ten messages waiting in the kernel
+            browser_sets(ex.controls["x"], x)
+        assert ex.redraws == start  # nothing drawn yet: the observer only noted the newest value
+        await asyncio.sleep(0.2)  # the event loop runs the one scheduled redraw
+        return ex.redraws - start
+
+    assert asyncio.run(drag()) == 1
+    assert ex.values["x"] == 1.0 and ex.values["dL/dx"] == pytest.approx(30 * math.cos(25.0))
+    assert shown(ex, "x") == "1.0000"
+
+
+def test_code_sees_current_numbers_even_while_a_redraw_is_pending():
+    ex = chain_rule_explorer()
+
+    async def drag_then_read():
+        browser_sets(ex.controls["x"], 1.0)
+        return dict(ex.values)  # read before the loop ran the redraw
+
+    values = asyncio.run(drag_then_read())
+    assert values["x"] == 1.0 and values["u"] == pytest.approx(5.0)
+    assert shown(ex, "u") == "5.0000"
+
+
+def test_without_an_event_loop_every_change_redraws_at_once():
+    ex = chain_rule_explorer()
+    start = ex.redraws
+    for x in (0.1, 0.2, 0.3):
+        browser_sets(ex.controls["x"], x)
+        assert ex.values["x"] == x and shown(ex, "x") == f"{x:.4f}"
+    ex.controls["x"].value = 0.5  # code inside a running kernel also redraws at once
+    assert ex.redraws == start + 4
