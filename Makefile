@@ -59,8 +59,8 @@ lab: setup
 	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root
 
-# Every test: unit tests, nbval over every notebook, browser tests.
-test: setup-test chromium
+# Every test: unit tests, nbval over every notebook, browser tests, the classroom hub (N = 3).
+test: setup-test chromium proxy
 	$(PY) -m pytest tests --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/sanitize.cfg -q -rs
 

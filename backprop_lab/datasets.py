@@ -1,5 +1,7 @@
 """Small toy data sets, made with NumPy alone (no scikit-learn)."""
 
+from numbers import Integral
+
 import numpy as np
 
 __all__ = ["xor", "moons"]
@@ -14,8 +16,8 @@ def xor():
 
 def moons(n=100, noise=0.1, seed=0):
     """Two interleaving half circles, like sklearn's make_moons: X is n×2, y is 0/1."""
-    if n < 2:
-        raise ValueError(f"moons needs n >= 2 points, got {n}")
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 2:
+        raise ValueError(f"moons needs a whole number n >= 2 of points, got {n!r}")
     rng = np.random.default_rng(seed)
     n_out = n // 2
     n_in = n - n_out

@@ -42,10 +42,10 @@ class Value:
 
     __slots__ = (
         "data", "grad", "label", "_op",
-        "_a", "_b", "_rest",  # inputs: the first two (None when absent), then any more (a tuple)
-        "_da", "_db",         # local derivatives d(self)/d(_a) and d(self)/d(_b)
-        "_const",             # the constant of an op such as x ** 3 (None otherwise), for rebuild()
-        "_fn",                # a hand-written micrograd-style _backward closure (None otherwise)
+        "_a", "_b",    # the inputs (None when absent)
+        "_da", "_db",  # their local derivatives d(self)/d(_a) and d(self)/d(_b)
+        "_fn",         # a hand-written micrograd-style _backward closure (None otherwise)
+        "_more",       # x ** c: the constant c, for rebuild(); a hand-written node: its inputs after the second
     )
 
     def __init__(self, data, _children=(), _op="", label="", local_grads=None):
@@ -55,13 +55,12 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = _op
-        self._const = None
-        self._fn = None
-        self._rest = ()
+        self._fn = self._more = None
         if local_grads is not None:  # the ops' fast path: one or two inputs with their local derivatives
             try:
                 if len(_children) == 2:
-                    (self._a, self._b), (self._da, self._db) = _children, local_grads
+                    self._a, self._b = _children
+                    self._da, self._db = local_grads
                     return
                 if len(_children) == 1:
                     (self._a,), (self._da,) = _children, local_grads
@@ -86,26 +85,31 @@ class Value:
                 "local_grads out and assign out._backward (micrograd's way)."
             )
         self._a, self._b = (children + (None, None))[:2]
-        self._rest = children[2:]
+        self._more = children[2:]
         self._da, self._db = (tuple(local_grads) + (0.0, 0.0))[:2]
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
-    # ---- the ops: forward value, then the local derivative for each input ----
+    # ---- the ops: each ends in Value(out, inputs, op, "", local derivatives) ----
+    # The local derivatives go by position, not as local_grads=...: a keyword argument to a class
+    # call costs Python a dict per node, which made building a graph about twice as slow.
 
     def __add__(self, other):
         a, b = self, other if isinstance(other, Value) else _operand(other, "+", self)
-        return Value(a.data + b.data, (a, b), "+", "", (1.0, 1.0))
+        out = a.data + b.data
+        return Value(out, (a, b), "+", "", (1.0, 1.0))  # d(out)/da = 1, d(out)/db = 1
 
     def __sub__(self, other):
         a, b = self, other if isinstance(other, Value) else _operand(other, "-", self)
-        return Value(a.data - b.data, (a, b), "-", "", (1.0, -1.0))
+        out = a.data - b.data
+        return Value(out, (a, b), "-", "", (1.0, -1.0))  # d(out)/da = 1, d(out)/db = -1
 
     def __mul__(self, other):
         a, b = self, other if isinstance(other, Value) else _operand(other, "*", self)
-        return Value(a.data * b.data, (a, b), "*", "", (b.data, a.data))
+        out = a.data * b.data
+        return Value(out, (a, b), "*", "", (b.data, a.data))  # d(out)/da = b, d(out)/db = a
 
     def __truediv__(self, other):
         a, b = self, other if isinstance(other, Value) else _operand(other, "/", self)
@@ -115,20 +119,20 @@ class Value:
                 "e.g. add a small epsilon."
             )
         out = a.data / b.data
-        return Value(out, (a, b), "/", "", (1.0 / b.data, -out / b.data))
+        return Value(out, (a, b), "/", "", (1.0 / b.data, -out / b.data))  # d/da = 1/b, d/db = -a/b²
 
     def __pow__(self, other):
         if isinstance(other, Value):  # a ** b, both in the graph
             a, b = self.data, other.data
             out = _power(a, b, self, other)
-            d_da = 0.0 if b == 0 else b * _ieee_power(a, b - 1)  # PyTorch: no gradient at b = 0
-            d_db = 0.0 if a == 0 and b >= 0 else out * _ieee_log(a)  # PyTorch: 0 where a = 0, b >= 0
+            d_da = 0.0 if b == 0 else b * _ieee_power(a, b - 1)  # b·a^(b-1); PyTorch: 0 at b = 0
+            d_db = 0.0 if a == 0 and b >= 0 else out * _ieee_log(a)  # a^b·ln a; PyTorch: 0 at a = 0
             return Value(out, (self, other), "**", "", (d_da, d_db))
         n = _real(other, f"{_show(self)} ** {other!r}:", "the exponent must be a real number or a Value")
         x = self.data
-        out = Value(_power(x, n, self, other), (self,), f"**{n:g}",
-                    local_grads=(0.0 if n == 0 else n * _ieee_power(x, n - 1),))
-        out._const = n
+        d_dx = 0.0 if n == 0 else n * _ieee_power(x, n - 1)  # n·x^(n-1); PyTorch: 0 at n = 0
+        out = Value(_power(x, n, self, other), (self,), f"**{n:g}", "", (d_dx,))
+        out._more = n  # the exact exponent, for rebuild()
         return out
 
     def __neg__(self):
@@ -222,7 +226,7 @@ class Value:
             return ()
         if self._b is None:
             return (self._a,)
-        return (self._a, self._b, *self._rest)
+        return (self._a, self._b, *self._more) if self._fn is not None and self._more else (self._a, self._b)
 
     _prev = inputs  # micrograd's name (a set there; an ordered tuple here, so drawings never change)
 
@@ -242,15 +246,17 @@ class Value:
 
     @_backward.setter
     def _backward(self, closure):
+        if not isinstance(self._more, tuple):  # the constant of x ** c: no use once the op is hand-written
+            self._more = ()
         self._fn = closure
 
     def _chain_rule(self):
         """input.grad += local derivative × self.grad, for each input (or call the hand-written closure)."""
-        if self._fn is not None:
-            self._fn()
-            return
         a = self._a
         if a is not None:
+            if self._fn is not None:
+                self._fn()
+                return
             upstream = self.grad
             a.grad += self._da * upstream
             b = self._b
@@ -270,11 +276,11 @@ class Value:
                 node.grad = 0.0
         self.grad = 1.0 if self._a is not None else self.grad + 1.0
         for node in reversed(order):  # outputs before inputs: node._chain_rule(), written out for speed
-            if node._fn is not None:
-                node._fn()
-                continue
             a = node._a
             if a is not None:
+                if node._fn is not None:
+                    node._fn()
+                    continue
                 upstream = node.grad
                 a.grad += node._da * upstream
                 b = node._b
@@ -297,8 +303,8 @@ class Value:
         inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
         if n == 0:
             out = Value(self.data)
-        elif self._const is not None:
-            out = inputs[0] ** self._const
+        elif isinstance(self._more, float):  # x ** c
+            out = inputs[0] ** self._more
         elif self._op in _OPS:
             out = _OPS[self._op](*inputs)
         else:
@@ -323,14 +329,12 @@ class Value:
         return (_blank_value, (), (order, _EndOfGraph(), self._state()))
 
     def _state(self):
-        return (self.data, self.grad, self.label, self._op, self._a, self._b, self._rest,
-                self._da, self._db, self._const)
+        return (self.data, self.grad, self.label, self._op, self._a, self._b, self._da, self._db, self._more)
 
     def __setstate__(self, state):
         if len(state) == 3:  # (the nodes saved first, the end marker, this node's own state)
             state = state[2]
-        (self.data, self.grad, self.label, self._op, self._a, self._b, self._rest,
-         self._da, self._db, self._const) = state
+        (self.data, self.grad, self.label, self._op, self._a, self._b, self._da, self._db, self._more) = state
         self._fn = None
 
     def __deepcopy__(self, memo):
@@ -341,7 +345,6 @@ class Value:
                 copied = _blank_value()
                 copied.__setstate__(node._state())
                 copied._a, copied._b = (None if x is None else memo[id(x)] for x in (node._a, node._b))
-                copied._rest = tuple(memo[id(x)] for x in node._rest)
                 memo[id(node)] = copied
         return memo[id(self)]
 
@@ -366,22 +369,26 @@ def topological_order(root):
             emit(pop())
         elif node not in seen:
             visit(node)
+            a, b = node._a, node._b
+            todo_a = a is not None and a not in seen
+            todo_b = b is not None and b not in seen
+            more = node._fn is not None and node._more  # a hand-written node's inputs after the second
+            if not (todo_a or todo_b or more):
+                emit(node)  # a leaf, or every input is in order already
+                continue
             stack += (node, None)  # come back to the node after its inputs
-            b = node._b
-            if b is not None:
-                if node._rest:  # a hand-made node with more than two inputs
-                    stack += reversed(node._rest)
-                if b not in seen:
-                    push(b)
-            a = node._a
-            if a is not None and a not in seen:
+            if more:
+                stack += reversed(more)
+            if todo_b:
+                push(b)
+            if todo_a:
                 push(a)  # pushed last, so the first input is visited first
     return order
 
 
 # ---- helpers: coercion, errors, and IEEE arithmetic that matches PyTorch at the edges ----
 
-# how rebuild() re-applies each op ("**c", a constant power, keeps its exponent in _const)
+# how rebuild() re-applies each op ("**c", a constant power, keeps its exponent in _more)
 _OPS = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__,
         "**": Value.__pow__, "neg": Value.__neg__, "relu": Value.relu, "tanh": Value.tanh,
         "sigmoid": Value.sigmoid, "exp": Value.exp, "log": Value.log, "sin": Value.sin, "cos": Value.cos}

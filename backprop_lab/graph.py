@@ -4,10 +4,11 @@ Nodes are numbered by the engine's topological order (``engine.topological_order
 ``id()``, so the DOT text is the same on every run. This module reads Values (through the engine's
 public ``op``, ``inputs`` and ``local_grads``) and never changes them.
 
-Two things keep every drawing quick: a Value used several times by the same op is one edge with a
-count (``×2``), and past a small graph (or where one Value feeds many ops) the local derivatives
-are placed after layout (graphviz ``xlabel``), because laid-out edge labels are graphviz's slow
-path. ``dot`` itself runs with a time limit.
+Three things keep every drawing quick: a Value used several times by the same op is one edge
+with a count (``×2``); past a small graph (or where one Value feeds many ops) the local
+derivatives are placed after layout (graphviz ``xlabel``), because laid-out edge labels are
+graphviz's slow path; and a Value used by many ops is drawn once with a dashed reference box (its
+name, ``↪ w``) beside each op that uses it. ``dot`` itself runs with a time limit.
 """
 
 import html
@@ -20,12 +21,15 @@ from .engine import Value, topological_order
 from .style import COLORS, number_text
 
 __all__ = ["draw_graph", "to_svg", "graph_html", "topological_orders", "node_names",
-           "GraphvizMissingError", "DrawingTimeoutError", "INSTALL_HINT", "DOT_TIMEOUT"]
+           "GraphvizMissingError", "DrawingError", "DrawingTimeoutError", "INSTALL_HINT", "DOT_TIMEOUT"]
 
 DOT_TIMEOUT = 8.0  # seconds `dot` may take before a drawing gives up (the numbers are still shown)
 # Edge labels laid out by `dot` read best but cost time super-linearly; use them only for small
 # graphs where no Value feeds many ops (a leaf re-used 48 times took 20 s), else xlabels.
 LABEL_NODES, LABEL_FANOUT = 40, 4
+# A Value used by more ops than this is drawn once, plus a small dashed reference box beside each
+# op that uses it: hundreds of long edges from one node make `dot` take minutes or crash.
+REFERENCE_FANOUT = 12
 
 INSTALL_HINT = (
     "graphviz's `dot` program is not installed (the Python package alone cannot draw). "
@@ -44,7 +48,11 @@ class GraphvizMissingError(RuntimeError):
         super().__init__(f"{INSTALL_HINT}\nThe graph, as DOT text (first lines):\n{head}")
 
 
-class DrawingTimeoutError(RuntimeError):
+class DrawingError(RuntimeError):
+    """`dot` could not draw this graph (it failed or crashed); the numbers are still right."""
+
+
+class DrawingTimeoutError(DrawingError):
     """`dot` took longer than its time limit; the message says how big the graph was."""
 
     def __init__(self, source, seconds):
@@ -105,7 +113,7 @@ class Drawing(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         try:
             return {"image/svg+xml": to_svg(self)}
-        except (GraphvizMissingError, DrawingTimeoutError) as exc:
+        except (GraphvizMissingError, DrawingError) as exc:
             return {"text/html": graph_html(self), "text/plain": str(exc)}
 
 
@@ -164,9 +172,15 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
             uses[j] += 1
             edges.append((j, i, grads))
     key = "label" if len(nodes) <= LABEL_NODES and max(uses, default=0) <= LABEL_FANOUT else "xlabel"
-    for j, i, grads in edges:
+    for k, (j, i, grads) in enumerate(edges):
         label = f' [{key}=" {_edge_text(grads)} "]' if edge_labels else ""
-        body.append(f"\tv{j} -> v{i}op{label}\n")
+        source = f"v{j}"
+        if uses[j] > REFERENCE_FANOUT:  # a reference box beside the op instead of a long edge
+            source = f"r{k}"
+            look = (f'color="{c["highlight"]}" penwidth=2' if j in lit else f'color="{c["edge"]}"')
+            body.append(f'\t{source} [label=<↪ {_text(names[j])}> shape=box style=dashed '
+                        f'fontsize=9 height=0.2 margin="0.04" {look}]\n')
+        body.append(f"\t{source} -> v{i}op{label}\n")
     return dot
 
 
@@ -177,8 +191,8 @@ def _dot_source(dot):
 def to_svg(dot, timeout=None):
     """Render a Digraph (or DOT text) to an SVG string with `dot`, within ``timeout`` seconds.
 
-    Raises GraphvizMissingError (with the install hint) when `dot` is missing and
-    DrawingTimeoutError when it takes too long (``timeout`` None: ``DOT_TIMEOUT``).
+    Raises GraphvizMissingError (with the install hint) when `dot` is missing, DrawingTimeoutError
+    when it takes longer than ``timeout`` seconds (None: ``DOT_TIMEOUT``), DrawingError when it fails.
     """
     timeout = DOT_TIMEOUT if timeout is None else timeout
     source = _dot_source(dot)
@@ -191,8 +205,10 @@ def to_svg(dot, timeout=None):
     except subprocess.TimeoutExpired:
         raise DrawingTimeoutError(source, timeout) from None
     if done.returncode != 0:
-        raise RuntimeError(f"graphviz's `dot` failed on this graph: "
-                           f"{done.stderr.decode('utf-8', 'replace').strip()[:500]}")
+        how = (f"crashed (signal {-done.returncode})" if done.returncode < 0
+               else f"failed: {done.stderr.decode('utf-8', 'replace').strip()[:300]}")
+        raise DrawingError(f"graphviz's `dot` {how} on this graph of {source.count('[label=<<table')} "
+                           "Values, so it is not drawn. The numbers are still correct.")
     return done.stdout.decode("utf-8")
 
 
@@ -209,7 +225,7 @@ def graph_html(dot, timeout=None):
         svg = to_svg(dot, timeout)
     except GraphvizMissingError as exc:
         return _note(INSTALL_HINT, exc.source)
-    except DrawingTimeoutError as exc:
+    except DrawingError as exc:
         return _note(str(exc))
     return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
@@ -263,6 +279,7 @@ def topological_orders(root, k=2):
             c = heapq.heappop(heap)
             if c in ready:
                 place(c)
+        ready.clear()  # empty now; clear() also shrinks its table, which iterating would walk
         orders.append([nodes[i] for i in order])
 
     orders = []

@@ -64,7 +64,9 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != len(self.w):
             raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = self.b
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi  # b + w1·x1 + w2·x2 + ..., the same graph as sum(..., b)
         return act if self.activation == "linear" else getattr(act, self.activation)()
 
     def parameters(self):

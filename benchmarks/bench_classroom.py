@@ -15,6 +15,8 @@ or a newer one comes back. Reported: p50/p90 per N, kernel and server memory (RS
 and the largest N whose p90 stays within the goal.
 
     .venv/bin/python benchmarks/bench_classroom.py            # the sweep N = 1, 5, 10, 20, 30, 40
+                                                              # (mostly starting 40 servers and kernels:
+                                                              # minutes when quiet, 27 min on a busy box)
     .venv/bin/python benchmarks/bench_classroom.py --quick    # N = 1, 3: a minute or so
     .venv/bin/python benchmarks/bench_classroom.py --fault 20 # kill one kernel mid-drag at N = 20
 
@@ -40,7 +42,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -240,7 +242,8 @@ class Drag:
                 self.shown_at[i] = now
 
     def latencies(self):
-        return [(s - m) * 1000 for m, s in zip(self.moved_at, self.shown_at) if m is not None and s is not None]
+        pairs = zip(self.moved_at, self.shown_at)
+        return [(s - m) * 1000 for m, s in pairs if m is not None and s is not None]
 
     def missing(self):
         return sum(1 for m, s in zip(self.moved_at, self.shown_at) if m is not None and s is None)
@@ -388,7 +391,8 @@ class Learner:
             opened = [(cid, m) for cid, m in self.models.items() if m[2] == msg_id]
             sliders = [cid for cid, m in opened if m[0] == model and m[1].get("description") == description]
             if not sliders:
-                raise RuntimeError(f"{self.name}: no {model} '{description}' among the {target} cell's widgets")
+                raise RuntimeError(f"{self.name}: no {model} '{description}' among the widgets "
+                                   f"of the {target} cell")
             self.sliders[target] = sliders[0]
             self.outputs[target] = {cid for cid, m in opened if m[0] == "HTMLModel"}
         return self.sliders
@@ -603,8 +607,10 @@ async def sweep(hub, sizes, seconds, throttle, xor_every, out=print):
 def format_row(row):
     c = row["stats"].get("chain", {})
     x = row["stats"].get("xor")
-    text = (f"N={row['n']:>3}  chain x: p50 {c.get('p50', float('nan')):7.1f} ms  p90 {c.get('p90', float('nan')):7.1f} ms"
-            f"  (n={c.get('n', 0)}, unanswered {c.get('missing', 0)}, most stale redraws after letting go {c.get('stale', 0)})")
+    nan = float("nan")
+    text = (f"N={row['n']:>3}  chain x: p50 {c.get('p50', nan):7.1f} ms  p90 {c.get('p90', nan):7.1f} ms"
+            f"  (n={c.get('n', 0)}, unanswered {c.get('missing', 0)}, "
+            f"most stale redraws after letting go {c.get('stale', 0)})")
     if x:
         text += f"  | xor seed: p50 {x['p50']:7.1f}  p90 {x['p90']:7.1f} (n={x['n']})"
     text += (f"  | per learner: kernel {row['kernel_mb']:.0f} MB + server {row['server_mb']:.0f} MB,"
@@ -640,8 +646,9 @@ async def fault_run(hub, learners, seconds, out=print):
     await asyncio.gather(*work)
     stats = summarize(others).get("chain", {})
     out(f"fault at N={len(learners)}: SIGKILL of {victim.name}'s kernel (pid {story['killed_pid']}); "
-        f"others' chain x p50 {stats.get('p50', float('nan')):.1f} ms, p90 {stats.get('p90', float('nan')):.1f} ms "
-        f"(n={stats.get('n', 0)}); {victim.name} restarted and redrew again after {story['recovered_s']:.1f} s; "
+        f"others' chain x p50 {stats.get('p50', float('nan')):.1f} ms, "
+        f"p90 {stats.get('p90', float('nan')):.1f} ms (n={stats.get('n', 0)}); "
+        f"{victim.name} restarted and redrew again after {story['recovered_s']:.1f} s; "
         f"edited notebook intact: {story['edit_kept']}")
     return story, stats
 
@@ -673,7 +680,9 @@ def print_table(rows, args):
     print()
     print(f"Capacity on this machine ({os.cpu_count()} cores), {time.strftime('%Y-%m-%d')}: "
           f"bursts of 10 slider changes 50 ms apart, 2-5 s of thinking between bursts, "
-          f"{args.seconds:.0f} s per N, {'naive client (every change sent)' if args.flood else 'JupyterLab-style client (one change in flight per slider)'}.")
+          f"{args.seconds:.0f} s per N, "
+          + ("naive client (every change sent)." if args.flood
+             else "JupyterLab-style client (one change in flight per slider)."))
     print(f"{'N':>4} {'p50 ms':>8} {'p90 ms':>8} {'changes':>8} {'stale':>6} {'kernel MB':>10} "
           f"{'server MB':>10} {'CPU ms/s':>9} {'load':>5}")
     best = 0
@@ -693,18 +702,20 @@ def print_table(rows, args):
     print(f"CPU per redraw (hub, proxy, server, kernel and its dot process; median over N): "
           f"{1000 * per_redraw:.0f} ms; one burst every {period:.1f} s per learner. If every change "
           f"is redrawn, a learner needs {1000 * worst:.0f} ms of CPU per second, and {cores} cores at "
-          f"70% busy hold about {int(0.7 * cores / worst) if worst else 0} learners (an estimate, not a measurement)")
+          f"70% busy hold about {int(0.7 * cores / worst) if worst else 0} learners "
+          "(an estimate, not a measurement)")
     print("CPU ms/s = CPU time of the hub, proxy, servers and kernels per second of class, per learner; "
           "load = the machine's 1-minute load average (other work on the machine slows every number)")
     print("stale = the most redraws of an older value one learner saw after letting go of the slider "
-          "(up to 2 is the pipeline: one redraw running, one change in flight; a replayed backlog would be up to 9)")
+          "(up to 2 is the pipeline: one redraw running, one change in flight; "
+          "a replayed backlog would be up to 9)")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20, 30, 40],
                    help="learner counts, e.g. 1,5,10,20,40")
-    p.add_argument("--seconds", type=float, default=20.0, help="seconds of dragging per N")
+    p.add_argument("--seconds", type=float, default=15.0, help="seconds of dragging per N")
     p.add_argument("--quick", action="store_true", help="N = 1, 3 for 10 s each")
     p.add_argument("--flood", action="store_true", help="send every change (no in-flight throttle)")
     p.add_argument("--xor-every", type=int, default=0,

@@ -2,18 +2,22 @@
 
 Each row times the whole path an explorer takes: draw_graph (DOT text) + one run of graphviz's
 `dot`. Median of RUNS runs. With --compare, a second column times the same graph drawn the old
-way (up to 200 Values every local derivative was a laid-out edge label), capped at 30 s.
+way (laid-out edge labels up to 200 Values, every edge from a re-used Value drawn in full; CPU
+seconds, capped at 30 s wall).
+Last, topological_orders(k=3) on wide sums, to show it stays linear.
 Run: .venv/bin/python benchmarks/bench_graph.py [--compare]
 """
 
+import contextlib
 import random
 import resource
 import statistics
 import sys
 import time
 
+from backprop_lab import graph
 from backprop_lab.engine import Value, topological_order
-from backprop_lab.graph import DrawingTimeoutError, draw_graph, to_svg
+from backprop_lab.graph import DrawingError, DrawingTimeoutError, draw_graph, to_svg, topological_orders
 from backprop_lab.nn import MLP
 
 RUNS = 3
@@ -75,9 +79,15 @@ SHAPES = [
 ]
 
 
-def old_way(dot_source):
-    """The same DOT with every local derivative as a laid-out label (how drawings were made before)."""
-    return dot_source.replace(' [xlabel="', ' [label="')
+@contextlib.contextmanager
+def old_way():
+    """Draw as before: laid-out edge labels up to 200 Values whatever the fan-out, no reference boxes."""
+    saved = graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT
+    graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT = 200, 10**9, 10**9
+    try:
+        yield
+    finally:
+        graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT = saved
 
 
 def _cpu():
@@ -86,16 +96,18 @@ def _cpu():
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def render_seconds(root, transform=None, runs=RUNS):
+def render_seconds(root, runs=RUNS):
     """Median wall-clock and CPU seconds of draw_graph + `dot` (None when `dot` passed the cap)."""
     walls, cpus = [], []
     for _ in range(runs):
         start, cpu = time.perf_counter(), _cpu()
         dot = draw_graph(root)
         try:
-            to_svg(transform(dot.source) if transform else dot, timeout=CAP)
+            to_svg(dot, timeout=CAP)
         except DrawingTimeoutError:
             return None, None
+        except DrawingError:  # graphviz 2.43 crashes on some graphs drawn the old way
+            return "crash", "crash"
         walls.append(time.perf_counter() - start)
         cpus.append(_cpu() - cpu)
     return statistics.median(walls), statistics.median(cpus)
@@ -118,11 +130,34 @@ def main():
             continue
         line = f"{name:<20} {n:>7} {wall:>7.2f} {t:>6.2f}  {'ok' if t <= goal else 'MISSED'} (≤ {goal:g} s)"
         if compare:
-            old = render_seconds(root, old_way if n <= 200 else None, runs=1)[1]  # old: xlabels past 200
-            line += f"  {'> %g s' % CAP if old is None else '%7.2f s' % old:>9}"
-            line += f"  {'> %.0f×' % (CAP / t) if old is None else '%.1f×' % (old / t)}"
+            with old_way():
+                old = render_seconds(root, runs=1)[1]
+            if old == "crash":
+                shown, ratio = "dot crash", "-"
+            else:
+                shown = f"> {CAP:g} s" if old is None else f"{old:7.2f} s"
+                ratio = f"> {CAP / t:.0f}×" if old is None else f"{old / t:.1f}×"
+            line += f"  {shown:>9}  {ratio}"
         print(line)
+
+
+def orders_table():
+    """topological_orders(k=3) on sums whose leaves are all ready at once: seconds per 1,000 leaves stay flat."""
+    print("\ntopological_orders(root, k=3) on a sum of n leaves, all ready at once (median of 3 runs)")
+    for n in (2000, 5000, 20000):
+        leaves = [Value(float(i)) for i in range(n)]
+        total = leaves[-1]
+        for leaf in reversed(leaves[:-1]):
+            total = leaf + total
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            topological_orders(total, k=3)
+            times.append(time.perf_counter() - start)
+        t = statistics.median(times)
+        print(f"  n = {n:>6}: {t:6.2f} s  ({1000 * t / n:.3f} s per 1,000 leaves)")
 
 
 if __name__ == "__main__":
     main()
+    orders_table()

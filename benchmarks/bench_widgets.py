@@ -112,7 +112,7 @@ def main():
     out.backward()
     n = len(topological_order(out))
     report(f"MLP(3,[16,16,1]) draw_graph→SVG ({n} Values)",
-           timed(lambda i: to_svg(draw_graph(out)), runs=5), goal=2000)
+           timed(lambda i: to_svg(draw_graph(out), timeout=60), runs=5), goal=2000)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""The Scalar you built in lesson 3, collected in one file so lessons 4-7 can `from scalar import Scalar`.
+"""The Scalar you built in lesson 3, in one file, so that later lessons can `from scalar import Scalar`.
 
-Every method here is a cell of lesson 3 (including the exercises' exp, sigmoid and division,
-with their answers filled in). If you change your class in lesson 3, make the same change here.
+Every method here is a cell of lesson 3 (including the exercises' sigmoid and one-step
+division, with their answers filled in). If you change your class in lesson 3, make the
+same change here.
 
 It is written for reading, not speed: `backprop_lab.Value` is the same idea, made fast.
 """

@@ -202,7 +202,8 @@ def test_micrograd_style_extension_op_mixes_with_built_in_ops():
         assert_close(leaf.grad, central_diff(f, [0.3, -1.2], i), rel=1e-7, what=f"input {i}")
     value, grads = torch_grads(lambda a, b: ((a * b).exp() + a.tanh()) * b, 0.3, -1.2)
     assert_close(L.data, value, rel=1e-12)
-    assert_close(a.grad, grads[0], rel=1e-12) and assert_close(b.grad, grads[1], rel=1e-12)
+    assert_close(a.grad, grads[0], rel=1e-12, what="d/da vs torch")
+    assert_close(b.grad, grads[1], rel=1e-12, what="d/db vs torch")
 
 
 def test_micrograd_style_op_with_three_inputs():

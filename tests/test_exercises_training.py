@@ -42,7 +42,8 @@ def test_same_means_within_the_stated_tolerance(after, loss, accuracy):
 @pytest.mark.parametrize("change, words", [
     (dict(sizes=[32, 32], loss=0.149), "more weights (337 → 1185)"),
     (dict(sizes=[4, 4], loss=0.25), "fewer weights"),
-    (dict(sizes=[16], loss=0.25), "fewer weights"),
+    (dict(sizes=[16], loss=0.25), "fewer weights (337 → 65) in fewer layers"),
+    (dict(sizes=[16, 16, 16], loss=0.03), "more weights (337 → 609) in more layers"),
     (dict(activation="linear", loss=0.3), "straight line"),
     (dict(activation="sigmoid", loss=0.3), "0.25"),
     (dict(activation="tanh", loss=0.018), "tanh"),

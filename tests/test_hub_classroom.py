@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("jupyterhub", reason="jupyterhub is missing: install the hub extra (pip install -e '.[hub]')")
-pytest.importorskip("jupyterhub_idle_culler", reason="jupyterhub-idle-culler is missing: install the hub extra")
+MISSING = "{} is missing: pip install -e '.[hub]'"
+pytest.importorskip("jupyterhub", reason=MISSING.format("jupyterhub"))
+pytest.importorskip("jupyterhub_idle_culler", reason=MISSING.format("jupyterhub-idle-culler"))
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -98,7 +99,7 @@ def test_login_page_takes_the_printed_password(room):
 
 
 def test_every_learner_drags_and_the_numbers_follow(room):
-    """Three learners: own server, copy of the lessons, kernel; their sliders change the explorer's numbers."""
+    """Three learners: own server, lessons and kernel; their sliders change the explorer's numbers."""
 
     async def story():
         names = [f"learner{i}" for i in range(N)]
@@ -146,7 +147,7 @@ def test_a_killed_kernel_hurts_only_its_learner(room):
 
     pid, others_drags, after, cells = room.run(story())
     for learner, drag in zip(others, others_drags):
-        assert drag.done() and drag.missing() == 0, f"{learner.name} lost slider changes when another kernel died"
+        assert drag.done() and drag.missing() == 0, f"{learner.name} lost changes when another kernel died"
     assert bc.kernel_pid(victim.kernel_id) not in (None, pid), "the restarted kernel is a new process"
     assert after.done() and chain_numbers_ok(after.shown[-1], after.values[-1])[0]
     assert victim.marker in cells

@@ -47,7 +47,8 @@ def test_values_pass_the_charts_schema(values):
     schema = load(CHART / "values.schema.yaml")
     defaults = load(CHART / "chart-values.yaml")
     validator = jsonschema.Draft7Validator(schema)
-    errors = [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(merged(defaults, values))]
+    errors = [f"{'.'.join(map(str, e.path))}: {e.message}"
+              for e in validator.iter_errors(merged(defaults, values))]
     assert errors == []
     # the schema does catch a wrong value: a typo in a key is refused
     bad = merged(defaults, {"singleuser": {"memory": {"limt": "1G"}}})

@@ -100,7 +100,7 @@ def _diagnose(graph_no, name, got, right, op_data):
 
 
 def check_backward(cls, op):
-    """Check a learner's op ("tanh", "exp", "sigmoid" or "div") on class ``cls`` against finite differences."""
+    """Check a learner's op ("tanh", "exp", "sigmoid" or "div") on class ``cls`` by finite differences."""
     if op not in OPS:
         raise ValueError(f"check_backward has no check for an op called {op!r}; it can check "
                          f"{', '.join(repr(o) for o in OPS)}")
@@ -137,7 +137,8 @@ def _check_backward(cls, op):
                 marks.append(Mark(True, f"{gname}: dL/d{name} = {got[i]:.6f} matches finite differences"))
             else:
                 way = "too high" if got[i] > right[i] else "too low"
+                why = _diagnose(no, i, got[i], right[i], s.data)
                 marks.append(Mark(False, f"{gname}: dL/d{name} = {got[i]:.6f} does not match finite "
-                                         f"differences ({way}): " + _diagnose(no, i, got[i], right[i], s.data)))
+                                         f"differences ({way}): {why}"))
     return Verdict(title, marks, hint="out.grad is the upstream; each input gets "
                                       "+= local derivative × out.grad")

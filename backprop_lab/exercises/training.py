@@ -104,12 +104,17 @@ def _mechanism(key, old, new, loss_dir):
                 "so the same learning rate moves the weights by different amounts")
     n_old, n_new = _count(old), _count(new)
     more = n_new > n_old
-    return (f"{'more' if more else 'fewer'} weights ({n_old} → {n_new}): "
-            + ("more ways to bend the boundary, but also a bigger L2 penalty (alpha·Σw² sums over more "
-               "weights), and with weights drawn from uniform(−1, 1) a unit that adds up more inputs "
-               "starts with bigger outputs, so the same learning rate is a bigger step"
-               if more else
-               "fewer bends available to the boundary, and a smaller L2 penalty"))
+    head = f"{'more' if more else 'fewer'} weights ({n_old} → {n_new})"
+    if len(new) != len(old):
+        deeper = len(new) > len(old)
+        return (head + (" in more layers: more places for the boundary to bend, but the gradient "
+                        "passes through more layers on its way to the first one (lesson 6), and the L2 "
+                        "penalty sums over more weights" if deeper else
+                        " in fewer layers: fewer places for the boundary to bend, and a smaller L2 penalty"))
+    return (head + (": more ways to bend the boundary, but also a bigger L2 penalty (alpha·Σw² sums over "
+                    "more weights), and with weights drawn from uniform(−1, 1) a unit that adds up more "
+                    "inputs starts with bigger outputs, so the same learning rate is a bigger step"
+                    if more else ": fewer bends available to the boundary, and a smaller L2 penalty"))
 
 
 def _count(sizes):

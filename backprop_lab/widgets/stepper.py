@@ -93,13 +93,17 @@ class GraphStepper(Explorer):
         self._leaf_values = self._current_leaves()
         for name in _BUTTONS:
             self.controls[name] = W.Button(description=name, layout=W.Layout(width="80px"))
-            self.controls[name].on_click(lambda _b, act=getattr(self, name): act())
+            self.controls[name].on_click(self._button(name))
         self._step = 0
         self.state = {}
         self._status, self._graph, self._ledger = W.HTML(), W.HTML(), W.HTML()
         sliders = [self.controls[self._names[i]] for i in self._slider_ids]
         buttons = [self.controls[name] for name in _BUTTONS]
         self._finish([W.VBox(sliders), W.HBox(buttons), self._status, self._graph, self._ledger])
+
+    def _button(self, name):
+        act = getattr(self, name)
+        return lambda _button: act()
 
     # ---- the recorded graph ----
 

@@ -8,7 +8,33 @@ are grouped by notebook (see conftest); each notebook is opened and run once.
 
 import pytest
 
-from .explorer_checks import lesson, sliders_to_both_ends
+from .explorer_checks import lesson
+
+
+def sliders_to_both_ends(ex, names, timeout=60):
+    """Drag each slider to both ends with the mouse; the shown number must follow it, with no error.
+
+    Like explorer_checks.sliders_to_both_ends, but it waits for the shown number to reach the
+    slider's value before reading it: on a busy machine the explorer's coalesced redraw can land
+    after the kernel reports idle, so a fixed quiet period is not enough.
+    """
+    shown = set(ex.names())
+    for name in names:
+        s = ex.slider(name)
+        for frac in (0.0, 1.0):
+            s.drag_to(frac)
+            end = "min" if frac == 0 else "max"
+            if name in shown:
+                ex.wait_until(lambda: ex.number(name) == pytest.approx(s.value(), rel=1e-3, abs=1e-3),
+                              timeout=timeout, what=f"{name} at {end} to show the slider's value")
+            ex.settle()
+            assert ex.error() == "", f"{name} at {end}: {ex.error()}"
+            assert ex.page.locator(".jp-OutputArea-output").filter(has_text="Traceback").count() == 0
+            if name in shown:
+                assert ex.number(name) == pytest.approx(s.value(), rel=1e-3, abs=1e-3), (
+                    f"{name} at {end}: the page shows {ex.text(name)}, the slider {s.value()}")
+        lo, hi = s.bounds()
+        assert s.value() == pytest.approx(hi, rel=1e-6, abs=1e-9), f"{name}: the drag did not reach the end"
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +109,7 @@ def trainer(capstone):
 
 _TRAIN_WATCH = """el => {
   const bar = el.querySelector('.widget-hprogress .progress-bar, .widget-progress .progress-bar');
-  const st = window.__blTrain = {widths: [], steps: [], done: null};
+  const st = window.__blTrain = {widths: [], steps: [], restarted: null, done: null};
   const obs = new MutationObserver(() => {
     const now = performance.now();
     if (bar.style.width !== (st.widths.length ? st.widths[st.widths.length - 1][1] : null))
@@ -93,7 +119,9 @@ _TRAIN_WATCH = """el => {
     if (step !== null && step !== (st.steps.length ? st.steps[st.steps.length - 1][1] : null))
       st.steps.push([now, step]);
     const cap = el.querySelector('.backprop-lab-ledger caption');
-    if (st.done === null && cap && cap.textContent.includes('after training')) st.done = now;
+    const text = cap ? cap.textContent : '';
+    if (st.restarted === null && text.includes('step 0 of')) st.restarted = now;  // the new run began
+    if (st.restarted !== null && st.done === null && text.includes('after training')) st.done = now;
   });
   obs.observe(el, {attributes: true, attributeFilter: ['style'], subtree: true, childList: true,
                    characterData: true});
@@ -132,12 +160,12 @@ def test_capstone_progress_and_boundary_update_live_while_the_loop_runs(capstone
     trainer.wait_until(lambda: "after training" in caption.inner_text(), timeout=300, what="training to end")
     trainer.settle()
     st = trainer.page.evaluate("() => window.__blTrainStop()")
-    widths = [(t, float(w.rstrip("%"))) for t, w in st["widths"] if w]
+    widths = [(t, float(w.rstrip("%"))) for t, w in st["widths"] if w and t >= st["restarted"]]
     middle = [(t, p) for t, p in widths if 0 < p < 100]
     assert len(middle) >= 5, f"the progress bar did not move while training: {widths}"
     assert [p for _, p in middle] == sorted(p for _, p in middle) and widths[-1][1] == 100.0, widths
     assert st["done"] is not None and middle[0][0] < st["done"] - 100, "the bar only moved at the end"
-    shown = [int(s) for _, s in st["steps"]]
+    shown = [int(s) for t, s in st["steps"] if t >= st["restarted"]]
     assert shown[-1] == 50 and len(set(shown)) >= 5, f"the view showed too few snapshots: {shown}"
     assert shown == sorted(shown) and all(s % 5 == 0 for s in shown), shown  # redrawn every 5 steps
     print(f"\ncapstone: {len(middle)} progress updates; snapshots shown at steps {shown}")

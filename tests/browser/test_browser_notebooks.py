@@ -77,8 +77,8 @@ def test_unrun_notebook_shows_a_placeholder_not_a_widget_repr(browser, lab):
     nb = NotebookPage(browser, lab, UNRUN).open()  # opened, never run in this kernel
     try:
         outputs = nb.page.locator(".jp-OutputArea-output")
-        nb.page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => o.textContent.trim()).length >= 2")
+        nb.page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+                                  ".filter(o => o.textContent.trim()).length >= 2")
         nb.page.wait_for_timeout(1000)  # let the widget renderer settle on its fallback
         texts = [outputs.nth(i).inner_text() for i in range(outputs.count())]
         shot = nb.screenshot(ARTIFACTS / "unrun_placeholder.png")
