@@ -52,6 +52,7 @@ def test_figure_helper_makes_an_svg():
     assert figure_svg(fig).lstrip().startswith("<?xml") and "<svg" in figure_svg(fig)
 
 
+@pytest.mark.slow
 def test_plots_and_explorers_do_not_import_the_lesson_modules():
     code = ("import sys; import backprop_lab.plots, backprop_lab.widgets; "
             "from backprop_lab.widgets import neuron_explorer, xor_explorer, vanishing_explorer; "

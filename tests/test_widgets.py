@@ -410,6 +410,7 @@ def test_neuron_explorer_starts_at_the_lesson_numbers():
         assert table[name] == text, name
 
 
+@pytest.mark.slow
 def test_neuron_step_lowers_loss_and_grows_the_plot():
     e = neuron_explorer()
     plot_before, loss_before = e._plot.value, e.values["loss"]
@@ -473,6 +474,7 @@ def test_neuron_browser_echo_keeps_history_but_a_real_move_resets_it():
 
 # ---- xor_explorer ----
 
+@pytest.mark.slow
 def test_xor_mlp_defaults_reach_100_percent():
     e = xor_explorer()
     assert e.values["accuracy"] < 1.0 and e.values["step"] == 0  # untrained

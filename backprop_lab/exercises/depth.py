@@ -129,7 +129,8 @@ def _clip_slip(got, grads, max_norm):
     each = [max(-max_norm, min(max_norm, g)) for g in grads]
     if all(close(a, b, rel=1e-9, abs_=1e-12) for a, b in zip(got, each)):
         return "each gradient was clipped on its own; that changes the direction of the step"
-    if norm and norm <= max_norm and all(close(a, g * max_norm / norm, rel=1e-9, abs_=1e-12) for a, g in zip(got, grads)):
+    rescaled = [g * max_norm / norm for g in grads] if norm else grads
+    if norm and norm <= max_norm and all(close(a, r, rel=1e-9, abs_=1e-12) for a, r in zip(got, rescaled)):
         return "the norm is already below max_norm here, so nothing should change"
     if norm > max_norm and all(close(a, g, rel=1e-9, abs_=1e-12) for a, g in zip(got, grads)):
         return "unchanged, but the norm is above max_norm"

@@ -100,7 +100,8 @@ def _mechanism(key, old, new, loss_dir):
         if new == "sigmoid":
             return ("a sigmoid's slope is at most 0.25 (lesson 6), so less gradient reaches the first "
                     "layer and it learns more slowly; its outputs are also never negative")
-        return (f"{new} bends the boundary differently from {old}: its slope is {'1 − tanh² (at most 1)' if new == 'tanh' else '1 where the unit is active and 0 elsewhere'}, "
+        slope = "1 − tanh² (at most 1)" if new == "tanh" else "1 where the unit is active and 0 elsewhere"
+        return (f"{new} bends the boundary differently from {old}: its slope is {slope}, "
                 "so the same learning rate moves the weights by different amounts")
     n_old, n_new = _count(old), _count(new)
     more = n_new > n_old

@@ -49,6 +49,7 @@ class Explorer:
 
     title = ""
     kind = "explorer"  # what the placeholder calls it: "▶ Run this cell to use the live <kind>."
+    coalesce = True  # queued browser changes draw only the newest value (see the module docstring)
 
     def __init__(self):
         self.controls = {}
@@ -82,7 +83,7 @@ class Explorer:
     def _on_change(self, change):
         if self._quiet or not self.changed(change):
             return
-        loop = _running_loop() if _from_browser(change) else None
+        loop = _running_loop() if self.coalesce and _from_browser(change) else None
         if loop is None:
             self.refresh()
             return

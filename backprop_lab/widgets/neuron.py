@@ -49,6 +49,9 @@ class NeuronExplorer(Explorer):
 
     title = "One sigmoid neuron: forward, backward ledger, and one step of gradient descent"
     kind = "neuron explorer"
+    # Its loss history tells the browser's echo of a step from a learner's own move by the order
+    # of changes, so every change is handled as it comes.
+    coalesce = False
 
     def __init__(self, x=LESSON4["x"], w=LESSON4["w"], b=LESSON4["b"], y=LESSON4["y"], lr=LESSON4["lr"]):
         super().__init__()

@@ -1,4 +1,5 @@
-"""The explorers of lessons 1–2 (slope, nudge, chain rule, graph stepper), used as a person would: drag, key presses, typing, clicks.
+"""The explorers of lessons 1–2 (slope, nudge, chain rule, graph stepper), used as a person would:
+drag, key presses, typing, clicks.
 
 Each test reads back the numbers the page shows (``td.bl-value[data-name=...]``) and the drawn
 SVGs, so a slider that stopped updating its numbers, or a drawing that stopped following, fails.
