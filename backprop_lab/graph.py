@@ -9,11 +9,18 @@ with a count (``×2``); past a small graph (or where one Value feeds many ops) t
 derivatives are placed after layout (graphviz ``xlabel``), because laid-out edge labels are
 graphviz's slow path; and a Value used by many ops is drawn once with a dashed reference box (its
 name, ``↪ w``) beside each op that uses it. ``dot`` itself runs with a time limit.
+
+Explorers redraw the same graph with new numbers on every slider change, so ``graph_html`` lays a
+drawing out with fixed-width placeholders in place of its numbers, keeps that SVG (a small cache
+keyed by the DOT text with the numbers masked) and writes the real numbers into its ``<text>``
+elements: a redraw whose structure (and highlight) is unchanged does not run `dot` again.
 """
 
 import html
+import re
 import shutil
 import subprocess
+from collections import OrderedDict
 
 import graphviz
 
@@ -83,28 +90,121 @@ def node_names(nodes, reserved=()):
     return names
 
 
+# ---- numbers apart from layout: a drawing's numbers become fixed-width digit tokens for `dot` ----
+
+_MARK = "\x00"  # where a number goes in a drawing's DOT lines (a label never holds \x00: _text escapes it)
+_TOKEN_CHARS = frozenset("0123456789.-+enaif?")  # about a digit's width or narrower in graphviz's fonts
+_TOKEN = re.compile(r"(?<!\d)(?:\d{12}|\d{8})(?!\d)")  # "-13.1656" fits 8 digits; all number_text makes fits 12
+_SVG_TEXT = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
+
+
+def _tokens(texts):
+    """A fixed-width digit token per number text (8 digits, or 12 for a longer text); None if one does not fit."""
+    if max(map(len, texts), default=0) > 12 or not set("".join(texts)) <= _TOKEN_CHARS:
+        return None
+    return [f"{k:08d}" if len(text) <= 8 else f"{k:012d}" for k, text in enumerate(texts)]
+
+
+def _fill(pieces, values):
+    """The text between the marks (``pieces``) with ``values`` in their places."""
+    out = [None] * (2 * len(pieces) - 1)
+    out[0::2], out[1::2] = pieces, values
+    return "".join(out)
+
+
+def _svg_text(text):
+    """A number text as graphviz writes it inside an SVG <text> element (its "-" as &#45;)."""
+    return html.escape(text).replace("-", "&#45;")
+
+
+class _Layouts:
+    """Laid-out SVGs with their number tokens cut out, keyed by the DOT text with masked numbers (LRU)."""
+
+    def __init__(self, entries=32, chars=8_000_000):
+        self.entries, self.chars, self.used = entries, chars, 0
+        self._store = OrderedDict()
+
+    def get(self, key):
+        """The (pieces, slots) kept for ``key``, or None; a hit becomes the newest entry."""
+        found = self._store.get(key)
+        if found is not None:
+            self._store.move_to_end(key)
+        return found
+
+    def put(self, key, layout):
+        """Keep ``layout`` for ``key``, dropping the oldest entries past the entry or size limits."""
+        size = len(key) + sum(map(len, layout[0]))
+        if size > self.chars:
+            return
+        if key in self._store:
+            self.used -= self._store.pop(key)[2]
+        self._store[key] = (*layout, size)
+        self.used += size
+        while len(self._store) > self.entries or self.used > self.chars:
+            self.used -= self._store.popitem(last=False)[1][2]
+
+    def clear(self):
+        """Forget every layout."""
+        self._store.clear()
+        self.used = 0
+
+    def __len__(self):
+        return len(self._store)
+
+
+_LAYOUTS = _Layouts()
+
+
+def _cut(svg, tokens):
+    """Split a placeholder SVG at its tokens: (pieces, slots) with slots[i] between pieces i and i+1.
+
+    None if the tokens are not each found exactly once inside <text> elements (a label that
+    happens to look like a token), so the caller lays the real drawing out instead.
+    """
+    index = {token: k for k, token in enumerate(tokens)}
+    pieces, slots, start = [], [], 0
+    for element in _SVG_TEXT.finditer(svg):
+        base = element.start(2)
+        for token in _TOKEN.finditer(element.group(2)):
+            k = index.get(token.group())
+            if k is not None:
+                pieces.append(svg[start:base + token.start()])
+                slots.append(k)
+                start = base + token.end()
+    pieces.append(svg[start:])
+    return (pieces, slots) if sorted(slots) == list(range(len(tokens))) else None
+
+
+def _paste(pieces, slots, texts):
+    """The cut SVG with each slot's number text written in."""
+    out = [pieces[0]]
+    for k, piece in zip(slots, pieces[1:]):
+        out += (_svg_text(texts[k]), piece)
+    return "".join(out)
+
+
 def _record(title, data, grad, show_grad, lit):
-    """An HTML-like label: one row with name, data (blue) and grad (orange)."""
+    """An HTML-like label: one row with name, data (blue) and grad (orange); ``data``/``grad`` are texts."""
     c = COLORS
     border = (f' border="3" color="{c["highlight"]}" bgcolor="{c["highlight_fill"]}"' if lit
               else ' border="0"')
     cells = [f"<td><b>{_text(title)}</b></td>",
-             f'<td bgcolor="{c["data_fill"]}"><font color="{c["data"]}">data {number_text(data)}</font></td>']
+             f'<td bgcolor="{c["data_fill"]}"><font color="{c["data"]}">data {data}</font></td>']
     if show_grad:
         cells.append(f'<td bgcolor="{c["grad_fill"]}"><font color="{c["grad"]}">'
-                     f'grad {number_text(grad)}</font></td>')
+                     f'grad {grad}</font></td>')
     return (f'<<table{border} cellborder="1" cellspacing="0" cellpadding="3">'
             f'<tr>{"".join(cells)}</tr></table>>')
 
 
-def _edge_text(locals_):
+def _edge_text(locals_, mark):
     """The label of one edge that stands for ``len(locals_)`` uses of an input by the same op."""
     texts = [number_text(x) for x in locals_]
     if len(texts) == 1:
-        return texts[0]
+        return mark(texts[0])
     if len(set(texts)) == 1:
-        return f"{texts[0]} ×{len(texts)}"
-    return f"×{len(texts)}: {', '.join(texts)}"
+        return f"{mark(texts[0])} ×{len(texts)}"
+    return f"×{len(texts)}: {', '.join(map(mark, texts))}"
 
 
 class Drawing(graphviz.Digraph):
@@ -152,11 +252,17 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": c["edge"],
                    "arrowsize": "0.6", "fontcolor": c["local"]},
     )
-    body = dot.body  # appending lines directly keeps 2,000-node graphs fast
+    body = []  # lines with a mark per number; appending lines directly keeps 2,000-node graphs fast
+    texts = []  # the numbers' texts, in the order of their marks
+
+    def mark(text):
+        texts.append(text)
+        return _MARK
+
     edges, uses = [], [0] * len(nodes)
     for i, node in enumerate(nodes):
-        d = node.data if data is None else data[i]
-        g = node.grad if grad is None else grad[i]
+        d = mark(number_text(node.data if data is None else data[i]))
+        g = mark(number_text(node.grad if grad is None else grad[i])) if show_grad else ""
         body.append(f"\tv{i} [label={_record(names[i], d, g, show_grad, i in lit)}]\n")
         if not node.inputs:
             continue
@@ -173,7 +279,7 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
             edges.append((j, i, grads))
     key = "label" if len(nodes) <= LABEL_NODES and max(uses, default=0) <= LABEL_FANOUT else "xlabel"
     for k, (j, i, grads) in enumerate(edges):
-        label = f' [{key}=" {_edge_text(grads)} "]' if edge_labels else ""
+        label = f' [{key}=" {_edge_text(grads, mark)} "]' if edge_labels else ""
         source = f"v{j}"
         if uses[j] > REFERENCE_FANOUT:  # a reference box beside the op instead of a long edge
             source = f"r{k}"
@@ -181,6 +287,9 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
             body.append(f'\t{source} [label=<↪ {_text(names[j])}> shape=box style=dashed '
                         f'fontsize=9 height=0.2 margin="0.04" {look}]\n')
         body.append(f"\t{source} -> v{i}op{label}\n")
+    pieces = "".join(body).split(_MARK)
+    dot.body[:] = _fill(pieces, texts).splitlines(keepends=True)
+    dot._numbers = (list(dot.body), pieces, texts)  # for graph_html: a layout with tokens for the numbers
     return dot
 
 
@@ -188,19 +297,40 @@ def _dot_source(dot):
     return dot.source if hasattr(dot, "source") else str(dot)
 
 
-def to_svg(dot, timeout=None):
+def to_svg(dot, timeout=None, *, reuse_layout=False):
     """Render a Digraph (or DOT text) to an SVG string with `dot`, within ``timeout`` seconds.
 
     Raises GraphvizMissingError (with the install hint) when `dot` is missing, DrawingTimeoutError
     when it takes longer than ``timeout`` seconds (None: ``DOT_TIMEOUT``), DrawingError when it fails.
+    ``reuse_layout=True`` (what explorers use): a ``draw_graph`` drawing is laid out with
+    fixed-width placeholders for its numbers, once per structure, and the numbers written in.
     """
     timeout = DOT_TIMEOUT if timeout is None else timeout
     source = _dot_source(dot)
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissingError(source)
+    numbers = getattr(dot, "_numbers", None) if reuse_layout else None
+    tokens = None if numbers is None or dot.body != numbers[0] else _tokens(numbers[2])
+    if tokens is None:  # not from draw_graph, changed since, or a number wider than any token
+        return _run_dot(exe, source, timeout, source)
+    _, pieces, texts = numbers
+    masked = dot.copy()
+    masked.body = [_fill(pieces, tokens)]
+    key = masked.source
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _cut(_run_dot(exe, key, timeout, source), tokens)
+        if layout is None:  # a label looks like a token: lay out the real numbers instead
+            return _run_dot(exe, source, timeout, source)
+        _LAYOUTS.put(key, layout)
+    return _paste(layout[0], layout[1], texts)
+
+
+def _run_dot(exe, text, timeout, source):
+    """`dot -Tsvg` on ``text``; errors describe ``source`` (the drawing as the learner made it)."""
     try:
-        done = subprocess.run([exe, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
+        done = subprocess.run([exe, "-Tsvg"], input=text.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise DrawingTimeoutError(source, timeout) from None
@@ -220,9 +350,9 @@ def _note(message, source=""):
 
 
 def graph_html(dot, timeout=None):
-    """The drawing as SVG scaled to the page width; when `dot` is missing or too slow, a note saying so."""
+    """The drawing as SVG scaled to the page width (its layout reused, see ``to_svg``); else a note why not."""
     try:
-        svg = to_svg(dot, timeout)
+        svg = to_svg(dot, timeout, reuse_layout=True)
     except GraphvizMissingError as exc:
         return _note(INSTALL_HINT, exc.source)
     except DrawingError as exc:

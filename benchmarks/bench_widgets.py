@@ -1,13 +1,16 @@
 """Slider latency of the lesson 1–3 explorers and the time to draw an MLP graph.
 
-Each timing covers the whole path of one change: observer → recompute → redraw → SVG (one call
-to graphviz's `dot`). Run: .venv/bin/python benchmarks/bench_widgets.py
+Each timing covers the whole path of one change: observer → recompute → redraw → SVG. The graph
+explorers run twice side by side: as shipped (a layout is kept per graph structure, the numbers
+written into it) and with `dot` run on every redraw (no layout kept), with the ratio of medians.
+Run: .venv/bin/python benchmarks/bench_widgets.py
 """
 
 import asyncio
 import statistics
 import time
 
+from backprop_lab import graph
 from backprop_lab.engine import topological_order
 from backprop_lab.graph import draw_graph, to_svg
 from backprop_lab.nn import MLP
@@ -40,14 +43,13 @@ def checked(explorer):
         raise RuntimeError(f"{type(explorer).__name__}: {explorer.error}")
 
 
-def main():
+def graph_explorer_times():
+    """Times of the three graph-drawing changes: an x change, a stepper step, a leaf-slider change."""
     chain = chain_rule_explorer()
 
     def move_x(i):
         chain.controls["x"].value = -1.5 + (i % 30) * 0.1
         checked(chain)
-
-    report("chain_rule_explorer: one x change", timed(move_x), goal=50)
 
     stepper = graph_stepper()
 
@@ -58,13 +60,27 @@ def main():
             stepper.next()
         checked(stepper)
 
-    report("graph_stepper: one step (next/reset)", timed(step), goal=50)
-
     def move_leaf(i):
         stepper.controls["a"].value = -4.0 + (i % 40) * 0.2
         checked(stepper)
 
-    report("graph_stepper: one leaf-slider change", timed(move_leaf), goal=50)
+    return {"chain_rule_explorer: one x change": timed(move_x),
+            "graph_stepper: one step (next/reset)": timed(step),
+            "graph_stepper: one leaf-slider change": timed(move_leaf)}
+
+
+def main():
+    kept = graph._LAYOUTS
+    try:
+        graph._LAYOUTS = graph._Layouts(entries=0)  # the peer: `dot` lays out every redraw
+        every = graph_explorer_times()
+    finally:
+        graph._LAYOUTS = kept
+    reused = graph_explorer_times()
+    for name, times in reused.items():
+        report(f"{name} (layout kept)", times, goal=50)
+        report(f"{name} (dot every redraw)", every[name])
+        print(f"{'':<62} ratio of medians {statistics.median(every[name]) / statistics.median(times):.1f}x")
 
     nudge = nudge_explorer()
 

@@ -1,5 +1,6 @@
 """Shared test helpers (import with `from helpers import ...`): compare an op's forward and backward with references."""
 
+import asyncio
 import math
 
 import pytest
@@ -54,3 +55,23 @@ def check(f, *xs, ref=None, fd_rel=1e-6):
     for i, (leaf, g) in enumerate(zip(leaves, grads)):
         assert_close(leaf.grad, g, rel=1e-10, abs_=1e-12, what=f"d/dx{i} vs torch")
     return leaves, out
+
+
+def run_async(main):
+    """asyncio.run(main()) in a thread of its own, so it works even where another event loop runs."""
+    import threading
+
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

@@ -22,6 +22,12 @@ REFERENCE = re.compile(r"\t(r\d+) \[label=<↪ (.*?)> shape=box")
 REFERENCE_EDGE = re.compile(r"\t(r\d+) -> v(\d+)op(?: \[(x?label)=\" (.*?) \"\])?\n")
 
 
+@pytest.fixture(autouse=True)
+def fresh_layouts(monkeypatch):
+    """Each test starts with no laid-out drawings kept (a kept layout would skip `dot` and its errors)."""
+    monkeypatch.setattr(graph, "_LAYOUTS", graph._Layouts())
+
+
 def lesson_graph():
     """Lesson 2's worked example e = a·b, d = e + c, L = d·f (a=2, b=−3, c=10, f=−2), after backward()."""
     a, b, c, f = (Value(v, label=k) for k, v in (("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)))
@@ -333,3 +339,143 @@ def test_displaying_a_drawing_without_dot_shows_the_install_hint(monkeypatch, tm
     bundle = dot._repr_mimebundle_()  # what Jupyter calls to show `draw_graph(L)`
     assert "image/svg+xml" not in bundle
     assert graph.INSTALL_HINT in bundle["text/plain"] and "brew install graphviz" in bundle["text/html"]
+
+
+# ---- explorers' redraws: one layout per structure, the numbers written into it ----
+
+SVG_TEXT = re.compile(r"<text\b[^>]*>([^<]*)</text>")
+
+
+def svg_texts(svg):
+    """The text of every <text> element, as the browser reads it (graphviz writes "-" as &#45;)."""
+    import html
+    return [html.unescape(t) for t in SVG_TEXT.findall(svg)]
+
+
+@pytest.fixture
+def dot_runs(monkeypatch):
+    """A list that gets one entry per `dot` process started."""
+    runs, real = [], subprocess.run
+
+    def counting(args, *rest, **kw):
+        runs.append(args)
+        return real(args, *rest, **kw)
+
+    monkeypatch.setattr(graph.subprocess, "run", counting)
+    return runs
+
+
+def small_graph(a, b):
+    """y = tanh(a·b + a) with leaves a, b."""
+    av, bv = Value(a, label="a"), Value(b, label="b")
+    y = (av * bv + av).tanh()
+    y.label = "y"
+    y.backward()
+    return y
+
+
+def test_same_structure_reuses_the_layout_and_shows_the_new_numbers(dot_runs):
+    first = graph_html(draw_graph(small_graph(0.5, -1.0)))
+    assert len(dot_runs) == 1 and "data 0.5000" in svg_texts(first)
+    dot = draw_graph(small_graph(-0.25, 3.0))
+    second = graph_html(dot)
+    assert len(dot_runs) == 1  # no `dot` this time
+    assert svg_texts(second) == svg_texts(to_svg(dot))  # to_svg lays out the real numbers
+    assert "data -0.2500" in svg_texts(second) and "data 0.5000" not in svg_texts(second)
+    assert second.startswith("<?xml") and second.rstrip().endswith("</svg>")
+
+
+def test_a_new_structure_or_highlight_is_laid_out_again(dot_runs):
+    graph_html(draw_graph(small_graph(0.5, -1.0)))
+    L, v = lesson_graph()
+    other = graph_html(draw_graph(L))
+    assert len(dot_runs) == 2 and "data -8.0000" in svg_texts(other)
+    lit = graph_html(draw_graph(L, highlight=[v["a"]]))
+    assert len(dot_runs) == 3 and f'fill="{COLORS["highlight_fill"]}"' in lit
+    assert f'fill="{COLORS["highlight_fill"]}"' not in other
+    graph_html(draw_graph(L, highlight=[v["a"]]))
+    graph_html(draw_graph(small_graph(0.3, 0.7)))
+    assert len(dot_runs) == 3 and len(graph._LAYOUTS) == 3
+
+
+@pytest.mark.parametrize("numbers", [
+    (2.0, -13.1656, 5e-04),
+    (-999999.9999, 1e300, -1.5e-300),
+    (None, float("-inf"), float("nan")),
+])
+def test_numbers_of_any_width_are_written_in_exactly(numbers, dot_runs):
+    L, _ = lesson_graph()
+    nodes = topological_order(L)
+
+    def drawing(xs):
+        data = [xs[i % 3] for i in range(len(nodes))]
+        grad = [xs[(i + 1) % 3] for i in range(len(nodes))]
+        local = [[xs[(i + 2) % 3]] * len(node.inputs) if node.inputs else None for i, node in enumerate(nodes)]
+        return draw_graph(L, data=data, grad=grad, local=local)
+
+    # a placeholder is 8 digits wide, or 12 for a longer number: negating keeps each number's width class
+    graph_html(drawing([None if x is None else -x for x in numbers]))
+    dot = drawing(numbers)
+    texts = svg_texts(graph_html(dot))
+    assert len(dot_runs) == 1  # laid out once, for the negated numbers
+    assert texts == svg_texts(to_svg(dot))
+    for x in numbers:
+        assert f"data {number_text(x)}" in texts and f"grad {number_text(x)}" in texts
+        assert f" {number_text(x)} " in texts  # an edge's local derivative
+
+
+def test_a_number_wider_than_any_placeholder_is_laid_out_as_it_is(dot_runs):
+    L, _ = lesson_graph()
+    n = len(topological_order(L))
+    wide = 10 ** 15  # an int: number_text writes all 16 digits
+    svg = graph_html(draw_graph(L, data=[wide] * n))
+    assert f"data {wide}" in svg_texts(svg) and len(dot_runs) == 1 and len(graph._LAYOUTS) == 0
+
+
+def test_a_label_that_looks_like_a_placeholder_still_draws_right(dot_runs):
+    x = Value(1.5, label="00000000")  # the first placeholder's digits
+    y = x * 2.0
+    y.label = "000000000003"
+    y.backward()
+    svg = graph_html(draw_graph(y))
+    assert svg_texts(svg) == svg_texts(to_svg(draw_graph(y)))
+    assert "00000000" in svg_texts(svg) and "data 1.5000" in svg_texts(svg)
+
+
+def test_a_drawing_changed_after_draw_graph_is_drawn_as_it_is_now(dot_runs):
+    L, _ = lesson_graph()
+    graph_html(draw_graph(L))
+    dot = draw_graph(L)
+    dot.node("note", "added by hand")
+    assert "added by hand" in svg_texts(graph_html(dot)) and len(dot_runs) == 2
+
+
+def test_a_kept_layout_does_not_hide_a_missing_dot(monkeypatch, tmp_path):
+    L, _ = lesson_graph()
+    assert "<svg" in graph_html(draw_graph(L))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    note = graph_html(draw_graph(L))
+    assert "backprop-lab-nodot" in note and "brew install graphviz" in note and "<svg" not in note
+
+
+def test_to_svg_runs_dot_every_time_unless_asked(dot_runs):
+    L, _ = lesson_graph()
+    to_svg(draw_graph(L))
+    to_svg(draw_graph(L))
+    assert len(dot_runs) == 2
+    to_svg(draw_graph(L), reuse_layout=True)
+    to_svg(draw_graph(L), reuse_layout=True)
+    assert len(dot_runs) == 3
+
+
+def test_layout_cache_keeps_the_newest_within_its_limits():
+    kept = graph._Layouts(entries=2, chars=100)
+    for key in ("a", "b", "c"):
+        kept.put(key, (["<svg>", "</svg>"], [0]))
+    assert len(kept) == 2 and kept.get("a") is None and kept.get("b") is not None
+    kept.put("d", (["x"], []))  # "b" was just used, so "c" goes
+    assert kept.get("c") is None and kept.get("b") is not None and kept.get("d") is not None
+    kept.put("huge", (["x" * 200], []))  # larger than the whole cache: not kept
+    assert kept.get("huge") is None and len(kept) == 2 and kept.used <= 100
+    kept.clear()
+    assert len(kept) == 0 and kept.used == 0

@@ -11,6 +11,7 @@ import json
 import math
 import shutil
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,15 +37,28 @@ if not bc.classroom.PROXY.exists():
 
 
 class Room:
-    """The module's hub, its event loop and its learners."""
+    """The module's hub, its event loop and its learners.
+
+    The loop runs in a thread of its own: a test session that also drives a browser has another
+    event loop running in the main thread, where a second one cannot run.
+    """
 
     def __init__(self, base):
         self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
         self.hub = bc.Hub(state=base / "state", idle_timeout=3600)
         self.learners = []
 
     def run(self, coro):
-        return self.loop.run_until_complete(asyncio.wait_for(coro, STEP_TIMEOUT))
+        async def bounded():
+            return await asyncio.wait_for(coro, STEP_TIMEOUT)
+        return asyncio.run_coroutine_threadsafe(bounded(), self.loop).result(STEP_TIMEOUT + 30)
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +70,10 @@ def room(tmp_path_factory):
     finally:
         try:
             for learner in room.learners:
-                room.loop.run_until_complete(learner.shutdown())
+                room.run(learner.shutdown())
         finally:
             room.hub.stop()
-            room.loop.close()
+            room.close()
             shutil.rmtree(room.hub.state, ignore_errors=True)
 
 

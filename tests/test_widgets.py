@@ -11,6 +11,7 @@ W = pytest.importorskip("ipywidgets", reason="needs ipywidgets")
 pytest.importorskip("graphviz", reason="needs the graphviz Python package")
 
 from backprop_lab import graph  # noqa: E402
+from helpers import run_async  # noqa: E402
 from backprop_lab.engine import Value  # noqa: E402
 from backprop_lab.style import number_text  # noqa: E402
 from backprop_lab.widgets import (  # noqa: E402
@@ -27,6 +28,30 @@ ALL = {
 
 
 # ---- one set of helpers ----
+
+@pytest.fixture(autouse=True)
+def fresh_layouts(monkeypatch):
+    """Each test starts with no laid-out drawings kept (a kept layout would skip `dot` and its errors)."""
+    monkeypatch.setattr(graph, "_LAYOUTS", graph._Layouts())
+
+
+@pytest.fixture
+def dot_runs(monkeypatch):
+    """A list that gets one entry per `dot` process started."""
+    runs, real = [], graph.subprocess.run
+
+    def counting(args, *rest, **kw):
+        runs.append(args)
+        return real(args, *rest, **kw)
+
+    monkeypatch.setattr(graph.subprocess, "run", counting)
+    return runs
+
+
+def svg_texts(explorer):
+    """The text of every <text> element of the explorer's drawing, as the browser reads it."""
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", explorer._graph.value)]
+
 
 def html_texts(widget):
     """Every HTML string in a widget tree."""
@@ -183,6 +208,20 @@ def test_chain_rule_gradient_matches_finite_differences_and_redraws():
     check_extremes(ex)
 
 
+def test_chain_rule_redraw_after_an_x_change_runs_no_dot(dot_runs):
+    ex = chain_rule_explorer()
+    assert len(dot_runs) == 1 and "grad -13.1656" in svg_texts(ex) and "data 0.4000" in svg_texts(ex)
+    ex.set(x=-1.3)
+    ex.set(x=1.25)
+    assert len(dot_runs) == 1  # the graph's structure did not change: its layout is reused
+    texts = svg_texts(ex)
+    assert "data 1.2500" in texts and "data 0.4000" not in texts and "grad -13.1656" not in texts
+    assert f"grad {number_text(ex.values['dL/dx'])}" in texts and f"data {number_text(ex.values['L'])}" in texts
+    assert f" {number_text(ex.values['dv/du'])} " in texts  # the edge u → v
+    other = expression_explorer(lambda a, b: a * b + a, a=1.0, b=-2.0)  # another structure
+    assert len(dot_runs) == 2 and "data -1.0000" in svg_texts(other)
+
+
 # ---- graph_stepper ----
 
 def test_stepper_default_is_lesson_2s_worked_example():
@@ -205,6 +244,23 @@ def test_stepper_default_is_lesson_2s_worked_example():
     assert_every_number_is_shown(st)
     st.next()  # stays at the end
     assert st.state["step"] == 7
+
+
+def test_stepper_steps_reuse_one_layout_per_highlighted_node(dot_runs):
+    st = graph_stepper()
+    lit = f'fill="{graph.COLORS["highlight_fill"]}"'
+    assert lit not in st._graph.value
+    seen = {}
+    while not st.state["done"]:
+        st.next()
+        assert st._graph.value.count(lit) == 2, st.state  # the node's table and its op
+        seen.setdefault(st.state["node"], st._graph.value)
+    assert len(dot_runs) == 4  # start, then e, d and L highlighted; the backward pass reuses them
+    assert "grad -4.0000" in svg_texts(st) and "data -8.0000" in svg_texts(st)
+    st.set(a=5.0)  # same structure, new numbers: no new layout
+    assert len(dot_runs) == 4 and "data 5.0000" in svg_texts(st) and "data ?" in svg_texts(st)
+    run_to_end(st)
+    assert len(dot_runs) == 4 and "grad -5.0000" in svg_texts(st)
 
 
 def test_stepper_prev_reset_and_buttons():
@@ -640,7 +696,7 @@ def test_browser_changes_queued_in_the_kernel_draw_only_the_newest():
         await asyncio.sleep(0.2)  # the event loop runs the one scheduled redraw
         return ex.redraws - start
 
-    assert asyncio.run(drag()) == 1
+    assert run_async(drag) == 1
     assert ex.values["x"] == 1.0 and ex.values["dL/dx"] == pytest.approx(30 * math.cos(25.0))
     assert shown(ex, "x") == "1.0000"
 
@@ -652,7 +708,7 @@ def test_code_sees_current_numbers_even_while_a_redraw_is_pending():
         browser_sets(ex.controls["x"], 1.0)
         return dict(ex.values)  # read before the loop ran the redraw
 
-    values = asyncio.run(drag_then_read())
+    values = run_async(drag_then_read)
     assert values["x"] == 1.0 and values["u"] == pytest.approx(5.0)
     assert shown(ex, "u") == "5.0000"
 
