@@ -76,6 +76,7 @@ browser: setup-test chromium
 bench: setup-test
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/bench_graph.py --compare
 	$(MAKE) --no-print-directory proxy && $(PY) benchmarks/bench_classroom.py
 
 # ---- JupyterHub for a class on this machine (deploy/, docs/teaching.md) -----------------------

@@ -4,11 +4,16 @@ Nodes are numbered by the engine's topological order (``engine.topological_order
 ``id()``, so the DOT text is the same on every run. This module reads Values (through the engine's
 public ``op``, ``inputs`` and ``local_grads``) and never changes them.
 
-Three things keep every drawing quick: a Value used several times by the same op is one edge
-with a count (``×2``); past a small graph (or where one Value feeds many ops) the local
-derivatives are placed after layout (graphviz ``xlabel``), because laid-out edge labels are
-graphviz's slow path; and a Value used by many ops is drawn once with a dashed reference box (its
-name, ``↪ w``) beside each op that uses it. ``dot`` itself runs with a time limit.
+Four things keep every drawing quick (`dot`'s layout time grows much faster than the graph):
+- a Value used several times by the same op is one edge with a count (``×2``);
+- past a small graph (or where one Value feeds many ops) the local derivatives are placed after
+  layout (graphviz ``xlabel``), because laid-out edge labels are graphviz's slow path;
+- a Value used by many ops, or by an op many columns to its right, is drawn once, with a dashed
+  reference box (its name, ``↪ w``) beside each such use instead of a long edge;
+- a graph of more than ``PART_VALUES`` Values is drawn in parts of consecutive Values (in
+  topological order), one under another like lines of text, each headed "part 2 of 9"; an input
+  from an earlier part is a reference box. `dot` lays the parts out one by one (``pack``).
+``dot`` itself runs with a time limit.
 
 Explorers redraw the same graph with new numbers on every slider change, so ``graph_html`` lays a
 drawing out with fixed-width placeholders in place of its numbers, keeps that SVG (a small cache
@@ -37,6 +42,11 @@ LABEL_NODES, LABEL_FANOUT = 40, 4
 # A Value used by more ops than this is drawn once, plus a small dashed reference box beside each
 # op that uses it: hundreds of long edges from one node make `dot` take minutes or crash.
 REFERENCE_FANOUT = 12
+# An edge that skips more than this many columns (Values laid out as late as possible) is a
+# reference box too: `dot` routes a long edge through a hidden node per column it crosses.
+LONG_EDGE = 4
+# Past this many Values a drawing is laid out in parts of at most this many, one under another.
+PART_VALUES = 150
 
 INSTALL_HINT = (
     "graphviz's `dot` program is not installed (the Python package alone cannot draw). "
@@ -252,24 +262,28 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": c["edge"],
                    "arrowsize": "0.6", "fontcolor": c["local"]},
     )
-    body = []  # lines with a mark per number; appending lines directly keeps 2,000-node graphs fast
-    texts = []  # the numbers' texts, in the order of their marks
+    size, parts = _part_size(len(nodes))
+    part = [i // size for i in range(len(nodes))]
+    lines = [[] for _ in range(parts)]  # each part's DOT lines, a mark per number (appending keeps it fast)
+    numbers = [[] for _ in range(parts)]  # each part's numbers' texts, in the order of their marks
+    here = 0  # the part being written
 
     def mark(text):
-        texts.append(text)
+        numbers[here].append(text)
         return _MARK
 
     edges, uses = [], [0] * len(nodes)
     for i, node in enumerate(nodes):
+        here = part[i]
         d = mark(number_text(node.data if data is None else data[i]))
         g = mark(number_text(node.grad if grad is None else grad[i])) if show_grad else ""
-        body.append(f"\tv{i} [label={_record(names[i], d, g, show_grad, i in lit)}]\n")
+        lines[here].append(f"\tv{i} [label={_record(names[i], d, g, show_grad, i in lit)}]\n")
         if not node.inputs:
             continue
         style = (f' style=filled fillcolor="{c["highlight_fill"]}" color="{c["highlight"]}" penwidth=2'
                  if i in lit else f' style=filled fillcolor="{c["op_fill"]}" color="{c["edge"]}"')
-        body.append(f'\tv{i}op [label=<{_text(node.op or "op")}> shape=ellipse margin="0.02" '
-                    f'height=0.3{style}]\n\tv{i}op -> v{i}\n')
+        lines[here].append(f'\tv{i}op [label=<{_text(node.op or "op")}> shape=ellipse margin="0.02" '
+                           f'height=0.3{style}]\n\tv{i}op -> v{i}\n')
         locals_ = node.local_grads if local is None else local[i]
         merged = {}  # input position -> its local derivatives, one per use (an input used twice: x*x)
         for k, child in enumerate(node.inputs):
@@ -278,19 +292,53 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
             uses[j] += 1
             edges.append((j, i, grads))
     key = "label" if len(nodes) <= LABEL_NODES and max(uses, default=0) <= LABEL_FANOUT else "xlabel"
+    span = _columns(nodes, position)
     for k, (j, i, grads) in enumerate(edges):
+        here = part[i]
         label = f' [{key}=" {_edge_text(grads, mark)} "]' if edge_labels else ""
         source = f"v{j}"
-        if uses[j] > REFERENCE_FANOUT:  # a reference box beside the op instead of a long edge
-            source = f"r{k}"
+        if uses[j] > REFERENCE_FANOUT or span[j] - span[i] > LONG_EDGE or part[j] != part[i]:
+            source = f"r{k}"  # a reference box beside the op instead of a long edge
             look = (f'color="{c["highlight"]}" penwidth=2' if j in lit else f'color="{c["edge"]}"')
-            body.append(f'\t{source} [label=<↪ {_text(names[j])}> shape=box style=dashed '
-                        f'fontsize=9 height=0.2 margin="0.04" {look}]\n')
-        body.append(f"\t{source} -> v{i}op{label}\n")
+            lines[here].append(f'\t{source} [label=<↪ {_text(names[j])}> shape=box style=dashed '
+                               f'fontsize=9 height=0.2 margin="0.04" {look}]\n')
+        lines[here].append(f"\t{source} -> v{i}op{label}\n")
+    order = list(range(parts))
+    if parts > 1:  # `pack` lays out each connected piece apart, one after another in the order of their lines
+        dot.graph_attr.update(pack="true", packmode="array_cit1")
+        up = rankdir in ("LR", "RL")  # left to right, "one after another" runs bottom-up: write those parts
+        order = order[::-1] if up else order  # last first, each with its heading after it
+        for p in order:
+            lines[p].insert(len(lines[p]) if up else 0, _heading(names, size, parts, p))
+    body = [line for p in order for line in lines[p]]
+    texts = [text for p in order for text in numbers[p]]
     pieces = "".join(body).split(_MARK)
     dot.body[:] = _fill(pieces, texts).splitlines(keepends=True)
     dot._numbers = (list(dot.body), pieces, texts)  # for graph_html: a layout with tokens for the numbers
     return dot
+
+
+def _columns(nodes, position):
+    """Each node's column counted back from the output (0), every node just left of its leftmost user."""
+    depth = [0] * len(nodes)
+    for i in range(len(nodes) - 1, -1, -1):  # users come after their inputs in topological order
+        for child in nodes[i].inputs:
+            j = position[child]
+            depth[j] = max(depth[j], depth[i] + 1)
+    return depth
+
+
+def _part_size(n):
+    """(Values per part, number of parts) for ``n`` Values: parts of at most ``PART_VALUES``, as equal as can be."""
+    count = max(1, -(-n // PART_VALUES))
+    return max(1, -(-n // count)), count
+
+
+def _heading(names, size, parts, p):
+    """The DOT line of part ``p``'s heading, "part 2 of 9: v150 … v299" (a node tied to nothing)."""
+    first, last = p * size, min(len(names), (p + 1) * size) - 1
+    return (f'\tpart{p} [label=<<b>part {p + 1} of {parts}</b>: {_text(names[first])} … '
+            f'{_text(names[last])}> shape=plaintext fontsize=13]\n')
 
 
 def _dot_source(dot):

@@ -14,9 +14,9 @@ the explorer's numbers (an HTML widget update holding its number table) that ref
 or a newer one comes back. Reported: p50/p90 per N, kernel and server memory (RSS) per learner,
 and the largest N whose p90 stays within the goal.
 
-    .venv/bin/python benchmarks/bench_classroom.py            # the sweep N = 1, 5, 10, 20, 30, 40
-                                                              # (mostly starting 40 servers and kernels:
-                                                              # minutes when quiet, 27 min on a busy box)
+    .venv/bin/python benchmarks/bench_classroom.py            # the sweep N = 1, 5, 10, 20, 30, 40, 50, 60
+                                                              # (about 20 min on a quiet 2-core machine,
+                                                              # mostly starting 60 servers; 15 GB of RAM)
     .venv/bin/python benchmarks/bench_classroom.py --quick    # N = 1, 3: a minute or so
     .venv/bin/python benchmarks/bench_classroom.py --fault 20 # kill one kernel mid-drag at N = 20
 
@@ -574,14 +574,20 @@ def _cmdline(pid):
         return b""
 
 
-async def sweep(hub, sizes, seconds, throttle, xor_every, out=print):
-    """Run each N in ``sizes`` for ``seconds`` of dragging; learners are started as N grows."""
+async def sweep(hub, sizes, seconds, throttle, xor_every, settle=15.0, out=print):
+    """Run each N in ``sizes`` for ``seconds`` of dragging; learners are started as N grows.
+
+    After new learners start, ``settle`` seconds pass before the drags are timed: a class that
+    has just logged in is still loading (servers answering their first requests), and timing
+    that would measure the login rush, not the dragging.
+    """
     learners, rows = [], []
     for n in sizes:
         t = time.monotonic()
         if n > len(learners):
             names = [f"learner{i:02d}" for i in range(len(learners), n)]
             learners += await start_learners(hub, names, seed=len(learners), throttle=throttle)
+            await asyncio.sleep(settle)
         setup = time.monotonic() - t
         active = learners[:n]
         for learner in active:
@@ -659,7 +665,8 @@ async def amain(args):
     print(f"starting the hub on {hub.url} (state {hub.state}) ...", flush=True)
     hub.start()
     try:
-        learners, rows = await sweep(hub, args.sizes, args.seconds, not args.flood, args.xor_every)
+        learners, rows = await sweep(hub, args.sizes, args.seconds, not args.flood, args.xor_every,
+                                     settle=args.settle)
         if args.fault:
             need = max(0, args.fault - len(learners))
             if need:
@@ -685,16 +692,18 @@ def print_table(rows, args):
              else "JupyterLab-style client (one change in flight per slider)."))
     print(f"{'N':>4} {'p50 ms':>8} {'p90 ms':>8} {'changes':>8} {'stale':>6} {'kernel MB':>10} "
           f"{'server MB':>10} {'CPU ms/s':>9} {'load':>5}")
-    best = 0
+    best, failed = 0, False  # the largest N such that it and every smaller N measured met the goal
     for row in rows:
         c = row["stats"].get("chain", {})
         p90 = c.get("p90", float("inf"))
         print(f"{row['n']:>4} {c.get('p50', float('nan')):>8.1f} {p90:>8.1f} {c.get('n', 0):>8} "
               f"{c.get('stale', 0):>6} {row['kernel_mb']:>10.0f} {row['server_mb']:>10.0f} "
               f"{1000 * row['cpu'] / row['n']:>9.0f} {row['load']:>5.1f}")
-        if p90 <= GOAL_MS and not c.get("missing"):
-            best = max(best, row["n"])
-    print(f"largest N measured with p90 <= {GOAL_MS:.0f} ms: {best or 'none'} (goal: 30 or more)")
+        failed = failed or p90 > GOAL_MS or bool(c.get("missing"))
+        if not failed:
+            best = row["n"]
+    print(f"largest N with p90 <= {GOAL_MS:.0f} ms there and at every smaller N measured: "
+          f"{best or 'none'} (goal: 30 or more)")
     cores = os.cpu_count()
     per_redraw = statistics.median(row["cpu_per_redraw"] for row in rows)
     period = statistics.median(row["burst_period"] for row in rows)
@@ -713,9 +722,11 @@ def print_table(rows, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20, 30, 40],
+    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 10, 20, 30, 40, 50, 60],
                    help="learner counts, e.g. 1,5,10,20,40")
-    p.add_argument("--seconds", type=float, default=15.0, help="seconds of dragging per N")
+    p.add_argument("--seconds", type=float, default=30.0, help="seconds of dragging per N")
+    p.add_argument("--settle", type=float, default=15.0,
+                   help="seconds to wait after new learners start, before timing their drags")
     p.add_argument("--quick", action="store_true", help="N = 1, 3 for 10 s each")
     p.add_argument("--flood", action="store_true", help="send every change (no in-flight throttle)")
     p.add_argument("--xor-every", type=int, default=0,
@@ -724,7 +735,7 @@ def main(argv=None):
     p.add_argument("--mem-limit", default="3G", help="address-space cap per learner process")
     args = p.parse_args(argv)
     if args.quick:
-        args.sizes, args.seconds = [1, 3], 10.0
+        args.sizes, args.seconds, args.settle = [1, 3], 10.0, 3.0
     asyncio.run(amain(args))
 
 

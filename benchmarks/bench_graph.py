@@ -2,8 +2,8 @@
 
 Each row times the whole path an explorer takes: draw_graph (DOT text) + one run of graphviz's
 `dot`. Median of RUNS runs. With --compare, a second column times the same graph drawn the old
-way (laid-out edge labels up to 200 Values, every edge from a re-used Value drawn in full; CPU
-seconds, capped at 30 s wall).
+way (laid-out edge labels up to 200 Values, every edge drawn in full however long, and the whole
+graph laid out as one piece; CPU seconds, capped at 30 s wall).
 Last, topological_orders(k=3) on wide sums, to show it stays linear.
 Run: .venv/bin/python benchmarks/bench_graph.py [--compare]
 """
@@ -71,23 +71,30 @@ SHAPES = [
     ("Horner deg 40", lambda: horner(40)),
     ("Horner deg 300", lambda: horner(300)),
     ("random DAG", lambda: random_graph(200)),
+    ("random DAG", lambda: random_graph(300)),
+    ("random DAG", lambda: random_graph(2000)),
+    ("random DAG", lambda: random_graph(3700)),
     ("MLP(2,[4,1])", lambda: mlp(2, [4, 1])),
     ("MLP(2,[8,8,1])", lambda: mlp(2, [8, 8, 1])),
     ("MLP(3,[16,16,1])", lambda: mlp(3, [16, 16, 1])),
     ("wide sum 100", lambda: wide_sum(100)),
     ("wide sum 900", lambda: wide_sum(900)),
+    ("MLP(3,[16,16,1]) TB", lambda: mlp(3, [16, 16, 1]), "TB"),
 ]
 
 
 @contextlib.contextmanager
 def old_way():
-    """Draw as before: laid-out edge labels up to 200 Values whatever the fan-out, no reference boxes."""
-    saved = graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT
-    graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT = 200, 10**9, 10**9
+    """Draw as before: laid-out edge labels up to 200 Values whatever the fan-out, no reference boxes, one part."""
+    names = ("LABEL_NODES", "LABEL_FANOUT", "REFERENCE_FANOUT", "LONG_EDGE", "PART_VALUES")
+    saved = [getattr(graph, name) for name in names]
+    for name, value in zip(names, (200, 10**9, 10**9, 10**9, 10**9)):
+        setattr(graph, name, value)
     try:
         yield
     finally:
-        graph.LABEL_NODES, graph.LABEL_FANOUT, graph.REFERENCE_FANOUT = saved
+        for name, value in zip(names, saved):
+            setattr(graph, name, value)
 
 
 def _cpu():
@@ -96,12 +103,12 @@ def _cpu():
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def render_seconds(root, runs=RUNS):
+def render_seconds(root, runs=RUNS, rankdir="LR"):
     """Median wall-clock and CPU seconds of draw_graph + `dot` (None when `dot` passed the cap)."""
     walls, cpus = [], []
     for _ in range(runs):
         start, cpu = time.perf_counter(), _cpu()
-        dot = draw_graph(root)
+        dot = draw_graph(root, rankdir=rankdir)
         try:
             to_svg(dot, timeout=CAP)
         except DrawingTimeoutError:
@@ -117,21 +124,21 @@ def main():
     compare = "--compare" in sys.argv
     print(f"draw_graph → SVG, median of {RUNS} runs (seconds); goal ≤ 1 s up to 200 Values, ≤ 5 s up to 2,000")
     print("wall = elapsed time; cpu = CPU time of Python plus `dot` (steadier on a shared machine)")
-    head = f"{'shape':<20} {'Values':>7} {'wall s':>7} {'cpu s':>6}  goal (on cpu s)"
+    head = f"{'shape':<22} {'Values':>7} {'wall s':>7} {'cpu s':>6}  goal (on cpu s)"
     print(head + (f"  {'old way':>9}  ratio" if compare else ""))
-    for name, make in SHAPES:
+    for name, make, *rankdir in SHAPES:
         root = make()
         root.backward()
         n = len(topological_order(root))
-        wall, t = render_seconds(root)
+        wall, t = render_seconds(root, rankdir=(rankdir or ["LR"])[0])
         goal = 1.0 if n <= 200 else 5.0
         if wall is None:
-            print(f"{name:<20} {n:>7}  > {CAP:g} s (the time limit)")
+            print(f"{name:<22} {n:>7}  > {CAP:g} s (the time limit)")
             continue
-        line = f"{name:<20} {n:>7} {wall:>7.2f} {t:>6.2f}  {'ok' if t <= goal else 'MISSED'} (≤ {goal:g} s)"
+        line = f"{name:<22} {n:>7} {wall:>7.2f} {t:>6.2f}  {'ok' if t <= goal else 'MISSED'} (≤ {goal:g} s)"
         if compare:
             with old_way():
-                old = render_seconds(root, runs=1)[1]
+                old = render_seconds(root, runs=1, rankdir=(rankdir or ["LR"])[0])[1]
             if old == "crash":
                 shown, ratio = "dot crash", "-"
             else:

@@ -1,6 +1,8 @@
 """backprop_lab.graph: what the drawing says, that it is quick and the same on every run, and topological orders."""
 
+import html
 import os
+import random
 import re
 import subprocess
 import sys
@@ -12,7 +14,7 @@ graphviz = pytest.importorskip("graphviz", reason="needs the graphviz Python pac
 from backprop_lab import graph  # noqa: E402
 from backprop_lab.engine import Value, topological_order  # noqa: E402
 from backprop_lab.graph import (  # noqa: E402
-    DrawingTimeoutError, GraphvizMissingError, draw_graph, graph_html, to_svg, topological_orders,
+    DrawingTimeoutError, GraphvizMissingError, draw_graph, graph_html, node_names, to_svg, topological_orders,
 )
 from backprop_lab.nn import MLP  # noqa: E402
 from backprop_lab.style import COLORS, number_text  # noqa: E402
@@ -44,6 +46,14 @@ def lesson_graph():
 def edges(src):
     """(input index, op index, label kind, label text) for every input edge of a DOT source."""
     return [(int(a), int(b), kind, text) for a, b, kind, text in EDGE.findall(src)]
+
+
+def input_uses(root, src):
+    """Every use of an input by an op, drawn as an edge or as a reference box: (input, op, kind, text)."""
+    index = {name: i for i, name in enumerate(node_names(topological_order(root)))}
+    boxes = dict(REFERENCE.findall(src))
+    via_box = [(index[html.unescape(boxes[r])], int(b), kind, text) for r, b, kind, text in REFERENCE_EDGE.findall(src)]
+    return edges(src) + via_box
 
 
 def horner(degree, x=0.5):
@@ -126,7 +136,7 @@ def test_one_edge_per_node_pair_and_no_laid_out_labels_on_reused_nodes(make):
     nodes = topological_order(root)
     position = {node: i for i, node in enumerate(nodes)}
     pairs = {(position[c], i) for i, n in enumerate(nodes) for c in n.inputs}
-    found = edges(draw_graph(root).source)
+    found = input_uses(root, draw_graph(root).source)
     assert len(found) == len(pairs) and {(a, b) for a, b, _, _ in found} == pairs
     # a node that feeds many ops makes laid-out edge labels graphviz's slow path: xlabels instead
     assert {kind for _, _, kind, _ in found} == {"xlabel"}
@@ -137,9 +147,9 @@ def test_a_value_used_by_many_ops_is_drawn_once_with_a_reference_beside_each_use
     root = reused_leaf_chain(uses)  # x·w·w·…·w
     src = draw_graph(root).source
     assert src.count("<b>w</b>") == 1  # the Value w itself: one record
-    refs = REFERENCE.findall(src)
-    assert len(refs) == uses and {name for _, name in refs} == {"w"}
-    ref_edges = REFERENCE_EDGE.findall(src)
+    refs = {box for box, name in REFERENCE.findall(src) if name == "w"}
+    assert len(refs) == uses
+    ref_edges = [e for e in REFERENCE_EDGE.findall(src) if e[0] in refs]
     assert len(ref_edges) == uses and len({op for _, op, _, _ in ref_edges}) == uses  # one per op
     nodes = topological_order(root)
     want = sorted(number_text(n.local_grads[1]) for n in nodes if n.inputs)  # d(h·w)/dw = h
@@ -160,6 +170,69 @@ def test_reused_leaf_graphs_render(make, refs):
     svg = to_svg(draw_graph(root))  # these took 20 s, 5.7 s and over 30 s before
     ops = sum(1 for n in nodes if n.inputs)
     assert svg.count('class="node"') == len(nodes) + ops + refs  # records, op ellipses, references
+
+
+def random_dag(n, seed=0):
+    """A random expression graph: each new Value combines one of the last 8 with any earlier one."""
+    rng = random.Random(seed)
+    pool = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(4)]
+    while len(pool) < n:
+        a, b = rng.choice(pool[-8:]), rng.choice(pool)
+        pool.append(rng.choice([lambda: a + b, lambda: a * b, lambda: a.tanh()])())
+    pool[-1].backward()
+    return pool[-1]
+
+
+SVG_NODE = re.compile(r'<g id="[^"]+" class="node">\n<title>([^<]+)</title>.*?<text[^>]*x="([-\d.]+)" y="([-\d.]+)"',
+                      re.S)
+
+
+def test_long_edges_are_references_so_random_graphs_draw():
+    root = random_dag(2000)  # 1,109 Values; `dot` ran for over ten minutes on it before
+    nodes = topological_order(root)
+    position = {node: i for i, node in enumerate(nodes)}
+    src = draw_graph(root).source
+    pairs = {(position[c], i) for i, n in enumerate(nodes) for c in n.inputs}
+    found = input_uses(root, src)
+    assert len(found) == len(pairs) and {(a, b) for a, b, _, _ in found} == pairs  # every use, once
+    span = graph._columns(nodes, position)
+    assert all(span[a] - span[b] <= graph.LONG_EDGE for a, b, _, _ in edges(src))
+    svg = to_svg(draw_graph(root))
+    assert len(SVG_NODE.findall(svg)) == len(nodes) + sum(1 for n in nodes if n.inputs) + len(found) - len(edges(src)) \
+        + src.count("shape=plaintext fontsize=13")  # records, ops, reference boxes, part headings
+
+
+@pytest.mark.parametrize("rankdir, axis", [("LR", 2), ("TB", 1)])  # parts under each other / side by side
+def test_a_large_graph_is_drawn_in_parts_in_order(rankdir, axis):
+    h = Value(0.3, label="x")
+    for _ in range(133):  # 400 Values
+        h = (h * 0.9).tanh()
+    h.backward()
+    nodes = topological_order(h)
+    size = -(-len(nodes) // 3)
+    src = draw_graph(h, rankdir=rankdir).source
+    assert "pack=true" in src and [f"part {p} of 3" in src for p in (1, 2, 3)] == [True] * 3
+    assert src.count("[label=<<table") == len(nodes)  # every Value drawn once
+    assert all(a // size == b // size for a, b, _, _ in edges(src))  # no edge between parts...
+    found = input_uses(h, src)  # ...an input from an earlier part is a reference box, with its number
+    assert len(found) == sum(len(set(n.inputs)) for n in nodes)
+    for a, b, _, text in found:  # the label says the op's local derivative for that input
+        k = [id(c) for c in nodes[b].inputs].index(id(nodes[a]))
+        assert text == number_text(nodes[b].local_grads[k])
+    assert sum(a // size != b // size for a, b, _, _ in found) >= 2  # the chain crosses both cuts
+    svg = to_svg(draw_graph(h, rankdir=rankdir))  # SVG: x grows to the right, y downwards
+    at = {title: float(xy[axis - 1]) for title, *xy in SVG_NODE.findall(svg)}
+    heads = [at[f"part{p}"] for p in range(3)]
+    assert heads == sorted(heads)  # part 1 first (top, or left), then 2, then 3
+    for i in range(len(nodes)):  # each Value after its own part's heading and before the next one
+        p = i // size
+        assert heads[p] <= at[f"v{i}"] and (p == 2 or at[f"v{i}"] <= heads[p + 1])
+
+
+def test_small_graphs_are_one_part():
+    L, _ = lesson_graph()
+    src = draw_graph(L).source
+    assert "pack" not in src and "part" not in src
 
 
 def test_control_characters_in_labels_are_shown_not_passed_to_dot():
