@@ -73,11 +73,11 @@ notebooks: setup-test
 browser: setup-test chromium
 	$(PY) -m pytest tests/browser -q -rs
 
-bench: setup-test
+bench: setup-test proxy
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_graph.py --compare
-	$(MAKE) --no-print-directory proxy && $(PY) benchmarks/bench_classroom.py
+	$(PY) benchmarks/bench_classroom.py
 
 # ---- JupyterHub for a class on this machine (deploy/, docs/teaching.md) -----------------------
 # `make hub` listens on 127.0.0.1:$(HUB_PORT) only and prints how to log in. HUB_ARGS passes more

@@ -21,6 +21,7 @@ keyed by the DOT text with the numbers masked) and writes the real numbers into 
 elements: a redraw whose structure (and highlight) is unchanged does not run `dot` again.
 """
 
+import heapq
 import html
 import re
 import shutil
@@ -330,8 +331,8 @@ def _columns(nodes, position):
 
 def _part_size(n):
     """(Values per part, number of parts) for ``n`` Values: parts of at most ``PART_VALUES``, as equal as can be."""
-    count = max(1, -(-n // PART_VALUES))
-    return max(1, -(-n // count)), count
+    count = -(-n // PART_VALUES)  # a graph has at least its output
+    return -(-n // count), count
 
 
 def _heading(names, size, parts, p):
@@ -416,8 +417,6 @@ def topological_orders(root, k=2):
     backtracks only as far as its first change, so small ``k`` costs about ``k`` passes over the
     graph.
     """
-    import heapq
-
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     nodes = topological_order(root)

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -142,10 +143,10 @@ def kernel_pid(kernel_id):
 class Hub:
     """`python deploy/classroom.py` on a free loopback port with its own state folder and tokens."""
 
-    def __init__(self, state=None, port=None, idle_timeout=3600, mem_limit="3G"):
+    def __init__(self, state=None, idle_timeout=3600, mem_limit="3G"):
         self.own_state = state is None
         self.state = Path(state or tempfile.mkdtemp(prefix="bl-hub-")).resolve()
-        self.port = port or classroom.free_port()
+        self.port = classroom.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_token = secrets.token_hex(24)
         self.idle_timeout, self.mem_limit = idle_timeout, mem_limit
@@ -155,7 +156,7 @@ class Hub:
 
     def start(self, timeout=120):
         """Start the hub and wait until its API answers through the proxy."""
-        env = dict(os.environ, BL_HUB_ADMIN_TOKEN=self.admin_token, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, **{classroom.ENV["admin_token"]: self.admin_token}, PYTHONUNBUFFERED="1")
         cmd = [sys.executable, str(REPO / "deploy" / "classroom.py"), "--port", str(self.port),
                "--state", str(self.state), "--idle-timeout", str(self.idle_timeout),
                "--mem-limit", self.mem_limit]
@@ -165,7 +166,6 @@ class Hub:
                                      start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
-        import urllib.request
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the hub exited with {self.proc.returncode}:\n{self.log_tail()}")
@@ -275,7 +275,6 @@ class Learner:
         self.errors = []
         self.reader = None
         self.server_pid = None
-        self.last_numbers = {}
 
     # ---- REST ----
     async def api(self, method, path, body=None, token=None, hub=False, ok=(200, 201, 202, 204)):
@@ -338,10 +337,7 @@ class Learner:
 
     async def connect(self):
         """(Re)open the kernel websocket through the proxy and start reading it."""
-        if self.ws is not None:
-            self.ws.close()
-        if self.reader is not None:
-            self.reader.cancel()
+        await self.shutdown()
         url = (f"ws://127.0.0.1:{self.hub.port}/user/{self.name}/api/kernels/{self.kernel_id}/channels"
                f"?session_id={self.session}")
         req = HTTPRequest(url, headers={"Authorization": f"token {self.token}"}, request_timeout=60)
@@ -357,6 +353,7 @@ class Learner:
         await self.connect()
 
     async def shutdown(self):
+        """Stop reading the kernel websocket and close it."""
         if self.reader is not None:
             self.reader.cancel()
         if self.ws is not None:
@@ -443,7 +440,6 @@ class Learner:
             if (data.get("method") == "update" and isinstance(value, str) and 'class="bl-value"' in value
                     and content.get("comm_id") in self.outputs.get(drag.target, ())):
                 shown = numbers(value)
-                self.last_numbers = shown
                 drag.shown.append(shown)
                 covered = max(drag.sent.get(parent, -1), drag.idle_upto)
                 last_moved = drag.moved_at[-1]
@@ -508,9 +504,32 @@ class Learner:
             await self.burst(target)
             await asyncio.sleep(self.rng.uniform(*think))
 
+    async def crash_and_recover(self, targets=None, delay=0.2):
+        """SIGKILL this learner's kernel mid-drag, restart it as the UI does, reopen the explorers, drag.
+
+        Returns (killed pid, the drag after the restart, the notebook's cells read back from disk).
+        """
+        drag = asyncio.ensure_future(self.burst("chain", settle=5.0))
+        await asyncio.sleep(delay)
+        pid = kernel_pid(self.kernel_id)
+        if pid is None:
+            raise RuntimeError(f"{self.name}: no process found for kernel {self.kernel_id}")
+        os.kill(pid, signal.SIGKILL)
+        await drag
+        await self.restart_kernel()
+        await self.open_explorers(targets)
+        after = await self.burst("chain")
+        return pid, after, await self.read_notebook()
+
     def kernel_rss(self):
         pid = kernel_pid(self.kernel_id) if self.kernel_id else None
         return rss_mb(pid) if pid else 0.0
+
+
+async def add_learners(hub, learners, n, throttle=True):
+    """Start learners until there are ``n`` (named learner00, learner01, ...); returns the whole list."""
+    names = [f"learner{i:02d}" for i in range(len(learners), n)]
+    return learners + list(await start_learners(hub, names, seed=len(learners), throttle=throttle))
 
 
 async def start_learners(hub, names, seed=0, throttle=True, targets=("chain", "xor"), parallel=3):
@@ -533,14 +552,14 @@ async def start_learners(hub, names, seed=0, throttle=True, targets=("chain", "x
     return await asyncio.gather(*(one(i, n) for i, n in enumerate(names)))
 
 
-def summarize(learners, since=0.0):
-    """Latencies (ms) of the drags that started after ``since``, per target, plus counts."""
+def summarize(learners):
+    """Latencies (ms) of the learners' drags, per target, plus counts."""
     out = {}
     for target in ("chain", "xor"):
         lat, missing, stale, moves = [], 0, 0, 0
         for learner in learners:
             for d in learner.drags:
-                if d.target == target and d.moved_at[0] is not None and d.moved_at[0] >= since:
+                if d.target == target and d.moved_at[0] is not None:
                     lat += d.latencies()
                     missing += d.missing()
                     stale = max(stale, d.stale)
@@ -557,8 +576,7 @@ def memory(learners):
     kernels = [learner.kernel_rss() for learner in learners]
     servers = []
     for learner in learners:
-        home = str(hub_home(learner))
-        pids = [p for p in pids_under(home) if p != kernel_pid(learner.kernel_id)]
+        pids = pids_under(str(hub_home(learner)))  # the server; its kernel's command line differs
         servers.append(sum(rss_mb(p) for p in pids if b"jupyterhub.singleuser" in _cmdline(p)))
     return statistics.median(kernels), statistics.median(servers)
 
@@ -585,8 +603,7 @@ async def sweep(hub, sizes, seconds, throttle, xor_every, settle=15.0, out=print
     for n in sizes:
         t = time.monotonic()
         if n > len(learners):
-            names = [f"learner{i:02d}" for i in range(len(learners), n)]
-            learners += await start_learners(hub, names, seed=len(learners), throttle=throttle)
+            learners = await add_learners(hub, learners, n, throttle)
             await asyncio.sleep(settle)
         setup = time.monotonic() - t
         active = learners[:n]
@@ -625,30 +642,16 @@ def format_row(row):
     return text
 
 
-async def fault_run(hub, learners, seconds, out=print):
+async def fault_run(learners, seconds, out=print):
     """Kill one learner's kernel (SIGKILL) mid-drag; the others go on; the victim restarts and recovers."""
     victim, others = learners[0], learners[1:]
     for learner in learners:
         learner.drags.clear()
+    work = [asyncio.ensure_future(learner.work(time.monotonic() + seconds)) for learner in others]
     start = time.monotonic()
-    until = start + seconds
-    work = [asyncio.ensure_future(learner.work(until)) for learner in others]
-
-    async def victim_story():
-        drag_task = asyncio.ensure_future(victim.burst("chain", settle=5.0))
-        await asyncio.sleep(0.2)
-        pid = kernel_pid(victim.kernel_id)
-        os.kill(pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        await drag_task
-        await victim.restart_kernel()
-        await victim.open_explorers()
-        after = await victim.burst("chain")
-        cells = await victim.read_notebook()
-        return {"killed_pid": pid, "recovered_s": time.monotonic() - killed_at,
-                "after_restart": after, "edit_kept": victim.marker in cells}
-
-    story = await victim_story()
+    pid, after, cells = await victim.crash_and_recover()
+    story = {"killed_pid": pid, "recovered_s": time.monotonic() - start, "after_restart": after,
+             "edit_kept": victim.marker in cells}
     await asyncio.gather(*work)
     stats = summarize(others).get("chain", {})
     out(f"fault at N={len(learners)}: SIGKILL of {victim.name}'s kernel (pid {story['killed_pid']}); "
@@ -668,11 +671,8 @@ async def amain(args):
         learners, rows = await sweep(hub, args.sizes, args.seconds, not args.flood, args.xor_every,
                                      settle=args.settle)
         if args.fault:
-            need = max(0, args.fault - len(learners))
-            if need:
-                names = [f"learner{i:02d}" for i in range(len(learners), args.fault)]
-                learners += await start_learners(hub, names, seed=len(learners))
-            await fault_run(hub, learners[:args.fault], args.seconds)
+            learners = await add_learners(hub, learners, args.fault, not args.flood)
+            await fault_run(learners[:args.fault], args.seconds)
         for learner in learners:
             await learner.shutdown()
     finally:

@@ -119,6 +119,11 @@ def limit_process(address_space=None, nice=0):
         os.nice(nice)
 
 
+def url_host(ip):
+    """``ip`` as the host part of a URL (an IPv6 address in brackets)."""
+    return f"[{ip}]" if ":" in ip else ip
+
+
 def check_bind(ip, authenticator_class):
     """Refuse to listen beyond this machine while anyone who knows the shared password can log in."""
     name = authenticator_class if isinstance(authenticator_class, str) else (
@@ -168,17 +173,15 @@ def main(argv=None):
     args = p.parse_args(argv)
     parse_size(args.mem_limit)  # a clear error now rather than at the first spawn
     state = Path(args.state).resolve()
-    state.mkdir(parents=True, exist_ok=True)
-    creds = credentials(state)
+    creds = credentials(state)  # makes the state folder
     proxy_command()
     env = dict(os.environ)
     env.update({ENV["state"]: str(state), ENV["ip"]: args.ip, ENV["port"]: str(args.port),
                 ENV["idle_timeout"]: str(args.idle_timeout), ENV["mem_limit"]: args.mem_limit,
                 ENV["extra_config"]: str(Path(args.extra_config).resolve()) if args.extra_config else ""})
-    host = f"[{args.ip}]" if ":" in args.ip else args.ip
-    if not args.extra_config and not is_loopback(args.ip):
+    if not args.extra_config:
         check_bind(args.ip, "shared-password")
-    print(login_text(f"http://{host}:{args.port}/", creds), flush=True)
+    print(login_text(f"http://{url_host(args.ip)}:{args.port}/", creds), flush=True)
     cmd = [sys.executable, "-m", "jupyterhub", "-f", str(DEPLOY / "jupyterhub_config.py")]
     os.chdir(state)  # the hub's relative files (the proxy's pid file) land in the state folder
     os.execvpe(cmd[0], cmd, env)

@@ -31,7 +31,7 @@ STATE.mkdir(parents=True, exist_ok=True)
 creds = classroom.credentials(STATE)
 
 # --- where the hub listens and keeps its state -------------------------------------------------
-c.JupyterHub.bind_url = f"http://{'[' + IP + ']' if ':' in IP else IP}:{PORT}"
+c.JupyterHub.bind_url = f"http://{classroom.url_host(IP)}:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = classroom.free_port()
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"

@@ -13,6 +13,7 @@ graphviz = pytest.importorskip("graphviz", reason="needs the graphviz Python pac
 
 from backprop_lab import graph  # noqa: E402
 from backprop_lab.engine import Value, topological_order  # noqa: E402
+from backprop_lab.exercises import hand_graph  # noqa: E402
 from backprop_lab.graph import (  # noqa: E402
     DrawingTimeoutError, GraphvizMissingError, draw_graph, graph_html, node_names, to_svg, topological_orders,
 )
@@ -32,13 +33,7 @@ def fresh_layouts(monkeypatch):
 
 def lesson_graph():
     """Lesson 2's worked example e = a·b, d = e + c, L = d·f (a=2, b=−3, c=10, f=−2), after backward()."""
-    a, b, c, f = (Value(v, label=k) for k, v in (("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)))
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
+    L = hand_graph("worked")
     L.backward()
     return L, {node.label: node for node in topological_order(L)}
 

@@ -47,7 +47,7 @@ class Room:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
-        self.hub = bc.Hub(state=base / "state", idle_timeout=3600)
+        self.hub = bc.Hub(state=base / "state")
         self.learners = []
 
     def run(self, coro):
@@ -132,7 +132,7 @@ def test_every_learner_drags_and_the_numbers_follow(room):
         ok, want = chain_numbers_ok(drag.shown[-1], drag.values[-1])
         assert ok, f"{learner.name}: shown {drag.shown[-1]}, want {want}"
         assert len({round(s["dL/dx"], 4) for s in drag.shown}) >= 2, "dL/dx never changed"
-        home = room.hub.state / "homes" / learner.name / bc.classroom.COURSE
+        home = bc.hub_home(learner) / bc.classroom.COURSE
         assert (home / "README.md").is_file() and (home / "notebooks" / "scalar.py").is_file()
         assert learner.marker in (home / "notebooks" / Path(bc.LESSON2).name).read_text()
     # each learner has a server and a kernel of their own
@@ -146,26 +146,17 @@ def test_a_killed_kernel_hurts_only_its_learner(room):
     victim, others = room.learners[0], room.learners[1:]
 
     async def story():
-        victim_drag = asyncio.ensure_future(victim.burst("chain", settle=5.0))
-        await asyncio.sleep(0.15)
-        pid = bc.kernel_pid(victim.kernel_id)
-        assert pid is not None
-        bc.os.kill(pid, bc.signal.SIGKILL)
+        crash = asyncio.ensure_future(victim.crash_and_recover(["chain"], delay=0.15))
         others_drags = await asyncio.gather(*(lrn.burst("chain") for lrn in others))
-        await victim_drag
-        await victim.restart_kernel()
-        await victim.open_explorers(["chain"])
-        after = await victim.burst("chain")
-        cells = await victim.read_notebook()
-        return pid, others_drags, after, cells
+        return (*await crash, others_drags)
 
-    pid, others_drags, after, cells = room.run(story())
+    pid, after, cells, others_drags = room.run(story())
     for learner, drag in zip(others, others_drags):
         assert drag.done() and drag.missing() == 0, f"{learner.name} lost changes when another kernel died"
     assert bc.kernel_pid(victim.kernel_id) not in (None, pid), "the restarted kernel is a new process"
     assert after.done() and chain_numbers_ok(after.shown[-1], after.values[-1])[0]
     assert victim.marker in cells
-    on_disk = json.loads((room.hub.state / "homes" / victim.name / bc.LESSON2).read_text())
+    on_disk = json.loads((bc.hub_home(victim) / bc.LESSON2).read_text())
     assert any(victim.marker in "".join(c["source"]) for c in on_disk["cells"])
 
 
@@ -186,5 +177,5 @@ def test_hub_restart_keeps_every_learners_files(room):
     cells = room.run(story())
     assert room.learners[0].marker in cells
     for learner in room.learners:
-        text = (room.hub.state / "homes" / learner.name / bc.LESSON2).read_text()
+        text = (bc.hub_home(learner) / bc.LESSON2).read_text()
         assert learner.marker in text, f"{learner.name}'s edit was lost"

@@ -9,9 +9,10 @@ import html
 import math
 from numbers import Real
 
-__all__ = ["Verdict", "Mark", "checker", "close", "as_number", "NOT_WRITTEN"]
+__all__ = ["Verdict", "Mark", "checker", "close", "as_number", "call", "NOT_WRITTEN", "NO_RETURN"]
 
 NOT_WRITTEN = "not written yet: replace the `raise NotImplementedError` line with your code"
+NO_RETURN = "your function returned None: did you forget `return`?"
 
 
 class Mark:
@@ -72,6 +73,16 @@ def as_number(result, what):
     if not math.isfinite(result):
         return None, f"{what} returned {result}: something overflowed or divided by zero"
     return result, None
+
+
+def call(fn, args):
+    """The learner's ``fn(*args)`` as (result, None), or (None, what it raised); NOT_WRITTEN for the stub."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, NOT_WRITTEN
+    except Exception as exc:  # noqa: BLE001 - learner code
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def checker(title):

@@ -9,23 +9,13 @@ import math
 
 from ..engine import Value
 from ..nn import clip_grad_norm
-from .core import NOT_WRITTEN, Mark, Verdict, as_number, checker, close
+from .core import NOT_WRITTEN, Mark, Verdict, as_number, call, checker, close
 
 __all__ = ["check_sigmoid_chain_grad", "check_clip_by_norm"]
 
 
 def _sigmoid(x):
     return 0.5 * (1.0 + math.tanh(0.5 * x))  # never overflows
-
-
-def _run(fn, args):
-    """(result, None), or (None, message) when the learner's code raised; NOT_WRITTEN for the stub."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, NOT_WRITTEN
-    except Exception as exc:  # noqa: BLE001 - learner code
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 # ---------------------------------------------------------------- σ(σ(…σ(x)…))
@@ -64,7 +54,7 @@ def check_sigmoid_chain_grad(fn):
     marks, attempted = [], False
     for x, depth in _CHAIN_CASES:
         case = f"x={x}, depth={depth}"
-        out, error = _run(fn, (x, depth))
+        out, error = call(fn, (x, depth))
         if error is None:
             out, error = as_number(out, "sigmoid_chain_grad")
         if error is not None:
@@ -144,7 +134,7 @@ def check_clip_by_norm(fn):
     marks, attempted = [], False
     for grads, max_norm in _CLIP_CASES:
         case = f"grads={grads}, max_norm={max_norm}"
-        out, error = _run(fn, (list(grads), max_norm))
+        out, error = call(fn, (list(grads), max_norm))
         if error is None:
             out, error = _floats(out, len(grads))
         if error is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from ..datasets import xor
 from ..engine import Value
 from ..nn import MLP
-from .core import NOT_WRITTEN, Mark, Verdict, checker, close
+from .core import NO_RETURN, NOT_WRITTEN, Mark, Verdict, call, checker, close
 
 __all__ = ["check_accuracy", "check_smallest_relu_layer", "check_two_layer_grads"]
 
@@ -40,15 +40,12 @@ def check_accuracy(fn):
     marks = []
     for preds, targets, want in ACCURACY_CASES:
         case = f"preds={preds}, targets={targets}"
-        try:
-            got = fn(list(preds), list(targets))
-        except NotImplementedError:
-            return Verdict(title, [Mark(False, NOT_WRITTEN)])
-        except Exception as exc:  # noqa: BLE001 - learner code
-            marks.append(Mark(False, f"{case}: your code raised {type(exc).__name__}: {exc}"))
+        got, error = call(fn, (list(preds), list(targets)))
+        if error == NOT_WRITTEN or (error is None and got is None):
+            return Verdict(title, [Mark(False, error or NO_RETURN)])
+        if error:
+            marks.append(Mark(False, f"{case}: your code raised {error}"))
             continue
-        if got is None:
-            return Verdict(title, [Mark(False, "your function returned None: did you forget `return`?")])
         if isinstance(got, bool) or not isinstance(got, Real):
             marks.append(Mark(False, f"{case}: expected a number, got {_short(got)}"))
             continue
@@ -184,15 +181,12 @@ def check_two_layer_grads(fn):
     marks = []
     for name, X, y, W1, b1, W2, b2 in _two_layer_cases():
         args = [a.copy() for a in (X, y, W1, b1, W2, b2)]
-        try:
-            got = fn(*args)
-        except NotImplementedError:
-            return Verdict(title, [Mark(False, NOT_WRITTEN)])
-        except Exception as exc:  # noqa: BLE001 - learner code
-            marks.append(Mark(False, f"{name}: your code raised {type(exc).__name__}: {exc}"))
+        got, error = call(fn, args)
+        if error == NOT_WRITTEN or (error is None and got is None):
+            return Verdict(title, [Mark(False, error or NO_RETURN)])
+        if error:
+            marks.append(Mark(False, f"{name}: your code raised {error}"))
             continue
-        if got is None:
-            return Verdict(title, [Mark(False, "your function returned None: did you forget `return`?")])
         if not isinstance(got, dict):
             marks.append(Mark(False, f"{name}: return a dict with keys 'W1', 'b1', 'W2', 'b2', "
                                      f"got {_short(got)}"))

@@ -11,7 +11,7 @@ import math
 from numbers import Real
 
 from ..engine import Value
-from .core import NOT_WRITTEN, Mark, Verdict, checker, close
+from .core import NO_RETURN, NOT_WRITTEN, Mark, Verdict, call, checker, close
 
 __all__ = ["check_backward_ledger", "check_neuron_gradient"]
 
@@ -153,15 +153,12 @@ def check_neuron_gradient(fn):
     marks = []
     for x, w, b, y in GRADIENT_CASES:
         case = f"x={list(x)}, w={list(w)}, b={b}, y={y}"
-        try:
-            out = fn(list(x), list(w), b, y)
-        except NotImplementedError:
-            return Verdict(title, [Mark(False, NOT_WRITTEN)])
-        except Exception as exc:  # noqa: BLE001 - learner code
-            marks.append(Mark(False, f"{case}: your code raised {type(exc).__name__}: {exc}"))
+        out, error = call(fn, (list(x), list(w), b, y))
+        if error == NOT_WRITTEN or (error is None and out is None):
+            return Verdict(title, [Mark(False, error or NO_RETURN)])
+        if error:
+            marks.append(Mark(False, f"{case}: your code raised {error}"))
             continue
-        if out is None:
-            return Verdict(title, [Mark(False, "your function returned None: did you forget `return`?")])
         try:
             got_w, got_b = _as_pair(out, len(w))
         except ValueError as exc:

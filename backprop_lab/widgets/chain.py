@@ -7,7 +7,7 @@ import ipywidgets as W
 from ..engine import Value, topological_order
 from ..graph import draw_graph, graph_html
 from ..style import COLORS
-from ._base import Explorer, float_slider, grid_html
+from ._base import Explorer, _number, float_slider, grid_html
 from .stepper import GraphStepper, graph_stepper, slider_range
 
 __all__ = ["chain_rule_explorer", "expression_explorer", "graph_stepper",
@@ -77,10 +77,7 @@ def _leaf_slider(name, spec):
     """A slider from ``value`` or ``(min, max, value)``."""
     if isinstance(spec, tuple) and len(spec) == 3:
         lo, hi, value = spec
-        for what, number in (("min", lo), ("max", hi)):
-            if isinstance(number, bool) or not isinstance(number, Real) or number != number:
-                raise TypeError(f"leaf {name}: {what} must be a number, got {number!r}")
-        lo, hi = float(lo), float(hi)
+        lo, hi = _number(f"leaf {name}: min", lo), _number(f"leaf {name}: max", hi)
         if not lo < hi:
             raise ValueError(f"leaf {name}: need min < max, got {spec!r}")
     elif isinstance(spec, Real) and not isinstance(spec, bool):

@@ -12,6 +12,7 @@ import math
 import ipywidgets as W
 
 from ..engine import Value, topological_order
+from ..exercises.hand_gradients import hand_graph
 from ..graph import draw_graph, graph_html, node_names
 from ._base import Explorer, float_slider, grid_html
 
@@ -30,14 +31,7 @@ def slider_range(value):
 
 def default_graph():
     """Lesson 2's worked example: e = a·b, d = e + c, L = d·f with a=2, b=−3, c=10, f=−2."""
-    a, b, c, f = (Value(v, label=k) for k, v in (("a", 2.0), ("b", -3.0), ("c", 10.0), ("f", -2.0)))
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
+    return hand_graph("worked")
 
 
 def _formula(op, inputs):

@@ -48,6 +48,9 @@ class XorExplorer(Explorer):
 
     def __init__(self, **settings):
         super().__init__()
+        unknown = set(settings) - set(XOR_DEFAULTS)
+        if unknown:
+            raise TypeError(f"xor_explorer got unknown settings {sorted(unknown)}; it takes {list(XOR_DEFAULTS)}")
         s = dict(XOR_DEFAULTS, **settings)
         c = self.controls
         c["model"] = W.Dropdown(options=MODELS, value=check_choice("model", s["model"], MODELS),
@@ -155,7 +158,4 @@ def xor_explorer(**settings):
     Settings (defaults in XOR_DEFAULTS): model ("MLP" or "single neuron"), hidden, activation,
     lr, steps, seed.
     """
-    unknown = set(settings) - set(XOR_DEFAULTS)
-    if unknown:
-        raise TypeError(f"xor_explorer got unknown settings {sorted(unknown)}; it takes {list(XOR_DEFAULTS)}")
     return XorExplorer(**settings)

@@ -168,17 +168,22 @@ class LabServer:
         if self.proc is None or self.proc.poll() is not None:
             return
         self.shutdown_kernels()
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_process_group(self.proc)
         self._log.close()
+
+
+def stop_process_group(proc):
+    """End a process started in its own session, with everything it started: SIGTERM, then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def publish_screenshot(path, docs_name):

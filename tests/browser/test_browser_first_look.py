@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .labdriver import ARTIFACTS, CHROMIUM_ARGS, free_port
+from .labdriver import ARTIFACTS, CHROMIUM_ARGS, free_port, stop_process_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,19 +42,6 @@ def _sessions(base, token):
     """The server's sessions (notebook ↔ kernel), from its REST API."""
     with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as r:
         return json.loads(r.read())
-
-
-def _stop(proc):
-    """End a server started in its own session, with everything it started."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @pytest.fixture
@@ -95,7 +81,7 @@ def make_lab(tmp_path):
         assert url, f"make lab printed no URL or did not answer:\n{log.read()[-3000:]}"
         yield url, port
     finally:
-        _stop(proc)
+        stop_process_group(proc)
         log.close()
 
 
@@ -147,7 +133,7 @@ def notebook7(tmp_path):
             time.sleep(0.5)
         yield base, token
     finally:
-        _stop(proc)
+        stop_process_group(proc)
         log.close()
         shutil.rmtree(root, ignore_errors=True)
 

@@ -8,33 +8,8 @@ are grouped by notebook (see conftest); each notebook is opened and run once.
 
 import pytest
 
-from .explorer_checks import lesson
+from .explorer_checks import lesson, sliders_to_both_ends
 
-
-def sliders_to_both_ends(ex, names, timeout=60):
-    """Drag each slider to both ends with the mouse; the shown number must follow it, with no error.
-
-    Like explorer_checks.sliders_to_both_ends, but it waits for the shown number to reach the
-    slider's value before reading it: on a busy machine the explorer's coalesced redraw can land
-    after the kernel reports idle, so a fixed quiet period is not enough.
-    """
-    shown = set(ex.names())
-    for name in names:
-        s = ex.slider(name)
-        for frac in (0.0, 1.0):
-            s.drag_to(frac)
-            end = "min" if frac == 0 else "max"
-            if name in shown:
-                ex.wait_until(lambda: ex.number(name) == pytest.approx(s.value(), rel=1e-3, abs=1e-3),
-                              timeout=timeout, what=f"{name} at {end} to show the slider's value")
-            ex.settle()
-            assert ex.error() == "", f"{name} at {end}: {ex.error()}"
-            assert ex.page.locator(".jp-OutputArea-output").filter(has_text="Traceback").count() == 0
-            if name in shown:
-                assert ex.number(name) == pytest.approx(s.value(), rel=1e-3, abs=1e-3), (
-                    f"{name} at {end}: the page shows {ex.text(name)}, the slider {s.value()}")
-        lo, hi = s.bounds()
-        assert s.value() == pytest.approx(hi, rel=1e-6, abs=1e-9), f"{name}: the drag did not reach the end"
 
 pytestmark = pytest.mark.browser
 
