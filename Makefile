@@ -1,6 +1,6 @@
 # The whole set-up is two commands:  make lab   and   make test
 SHELL := /bin/bash
-# Importing notebooks/scalar.py must not leave __pycache__/ in the repository.
+# Importing a lesson's my_engine.py must not leave __pycache__/ beside it.
 export PYTHONDONTWRITEBYTECODE := 1
 VENV  := .venv
 PY    := $(VENV)/bin/python
@@ -9,7 +9,7 @@ PORT  ?= 8888
 LAB_EXTRAS  := lab
 TEST_EXTRAS := lab,test,torch,bench,hub,lint
 
-.PHONY: lab test setup setup-test dot chromium unit notebooks browser bench
+.PHONY: lab edition test setup setup-test dot chromium unit notebooks browser bench
 
 setup: $(VENV)/.lab-stamp dot
 setup-test: $(VENV)/.test-stamp dot
@@ -50,25 +50,44 @@ chromium:
 	    echo "chromium is missing. Run:  sudo apt-get install -y chromium   (or set CHROMIUM_PATH) then re-run make."; exit 1; \
 	  fi; fi
 
-# Opens the lab on the lessons, on 127.0.0.1 with a fresh random token (printed in the URL below).
-# The server's root is the repository, so links between notebooks and to ../README.md open.
-lab: setup
+# The learner's edition: my_lessons/ (git-ignored), made from notebooks/ with a blank for every
+# exercise. Only lessons that are missing are written: a lesson already there (maybe with the
+# learner's answers in it) is never touched. Delete one to start it afresh.
+LESSONS := my_lessons
+
+edition: setup
+	@$(PY) -m backprop_lab.edition notebooks $(LESSONS)
+
+# Opens the lab on the learner's first lesson, on 127.0.0.1 with a fresh random token (printed in
+# the URL below). The server's root is the repository, so links between notebooks and to
+# ../README.md open, and the solved edition, notebooks/, is one folder up.
+lab: edition
 	@TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
-	echo "Open http://127.0.0.1:$(PORT)/lab/tree/notebooks?token=$$TOKEN"; \
+	echo "Open http://127.0.0.1:$(PORT)/lab/tree/$(LESSONS)/01_derivatives.ipynb?token=$$TOKEN"; \
 	exec $(VENV)/bin/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	  --IdentityProvider.token="$$TOKEN" --ServerApp.root_dir=. \
+	  --LabApp.default_url=/lab/tree/$(LESSONS)/01_derivatives.ipynb \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root
 
+# nbval runs on a copy of notebooks/ in a temporary folder, so a test run changes no file of the
+# repository (lesson 3 saves my_engine.py beside the lessons; lessons 4-7 load it from there).
+IN_A_COPY = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir "$$tmp/tests" && \
+	cp -r notebooks "$$tmp/" && rm -rf "$$tmp/notebooks/$(LESSONS)" "$$tmp/notebooks/my_engine.py" && \
+	cp tests/sanitize.cfg "$$tmp/tests/" && cd "$$tmp"
+PYTEST := $(CURDIR)/$(PY) -m pytest -c $(CURDIR)/pyproject.toml --rootdir=$(CURDIR)
+
 # Every test: unit tests, nbval over every notebook, browser tests, the classroom hub (N = 3).
+# Also the learner's edition: made with nbgrader and with backprop_lab.edition (the same notebooks),
+# run with its blanks (only the stubs' own errors), and autograded (full marks solved, zero blank).
 test: setup-test chromium proxy
-	$(PY) -m pytest tests --nbval notebooks --nbval-current-env \
+	@$(IN_A_COPY) && $(PYTEST) $(CURDIR)/tests --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/sanitize.cfg -q -rs
 
 unit: setup-test
 	$(PY) -m pytest tests --ignore=tests/browser -m 'not slow' -q -rs
 
 notebooks: setup-test
-	$(PY) -m pytest --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg -q
+	@$(IN_A_COPY) && $(PYTEST) --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg -q
 
 browser: setup-test chromium
 	$(PY) -m pytest tests/browser -q -rs
@@ -76,6 +95,7 @@ browser: setup-test chromium
 bench: setup-test proxy
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_graph.py --compare
 	$(PY) benchmarks/bench_classroom.py
 

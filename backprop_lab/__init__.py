@@ -29,12 +29,15 @@ _LAZY = {
     "exercises": [],
     "widgets.trainer_view": ["training_view"],
     "exercises.derivatives": ["check_derivative"],
-    "exercises.hand_gradients": ["check_hand_grads", "hand_graph"],
-    "exercises.engine_ops": ["check_backward"],
-    "exercises.neuron": ["check_backward_ledger", "check_neuron_gradient"],
-    "exercises.networks": ["check_accuracy", "check_smallest_relu_layer", "check_two_layer_grads"],
-    "exercises.depth": ["check_sigmoid_chain_grad", "check_clip_by_norm"],
-    "exercises.training": ["check_prediction"],
+    "exercises.hand_gradients": ["check_hand_grads", "check_backward_by_hand", "hand_graph"],
+    "exercises.engine_ops": ["check_backward", "check_topological_order", "check_tanh_from_pieces"],
+    "exercises.neuron": ["check_backward_ledger", "check_batch_gradient"],
+    "exercises.networks": ["check_neuron_call", "check_layer", "check_mlp_parameters", "check_training_loop",
+                           "check_smallest_relu_layer", "check_two_layer_grads"],
+    "exercises.depth": ["check_sigmoid_chain_grad", "check_deep_backward", "check_clip_by_norm"],
+    "exercises.training": ["check_total_loss", "check_fit", "check_prediction"],
+    "exercises.attempts": ["exercise"],
+    "learner": ["save_engine", "learner_engine"],
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 

@@ -15,6 +15,10 @@ Four things keep every drawing quick (`dot`'s layout time grows much faster than
   from an earlier part is a reference box. `dot` lays the parts out one by one (``pack``).
 ``dot`` itself runs with a time limit.
 
+A drawing is shown at full size (its text at least 12 CSS px): too wide for the page, it scrolls
+inside its own box. Its numbers are written out too, for a screen reader (the SVG's ``aria-label``)
+and for anyone (a folded table under the picture).
+
 Explorers redraw the same graph with new numbers on every slider change, so ``graph_html`` lays a
 drawing out with fixed-width placeholders in place of its numbers, keeps that SVG (a small cache
 keyed by the DOT text with the numbers masked) and writes the real numbers into its ``<text>``
@@ -23,6 +27,7 @@ elements: a redraw whose structure (and highlight) is unchanged does not run `do
 
 import heapq
 import html
+import math
 import re
 import shutil
 import subprocess
@@ -33,7 +38,7 @@ import graphviz
 from .engine import Value, topological_order
 from .style import COLORS, number_text
 
-__all__ = ["draw_graph", "to_svg", "graph_html", "topological_orders", "node_names",
+__all__ = ["draw_graph", "to_svg", "graph_html", "framed", "describe", "svg_size", "topological_orders", "node_names",
            "GraphvizMissingError", "DrawingError", "DrawingTimeoutError", "INSTALL_HINT", "DOT_TIMEOUT"]
 
 DOT_TIMEOUT = 8.0  # seconds `dot` may take before a drawing gives up (the numbers are still shown)
@@ -223,9 +228,11 @@ class Drawing(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         try:
-            return {"image/svg+xml": to_svg(self)}
+            svg = to_svg(self)
         except (GraphvizMissingError, DrawingError) as exc:
             return {"text/html": graph_html(self), "text/plain": str(exc)}
+        # JupyterLab shows text/html first: the full-size drawing in its scroll box, with its numbers
+        return {"text/html": framed(svg, self), "image/svg+xml": svg}
 
 
 def _positions(nodes, highlight):
@@ -273,11 +280,14 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
         numbers[here].append(text)
         return _MARK
 
-    edges, uses = [], [0] * len(nodes)
+    edges, uses, shown = [], [0] * len(nodes), []
     for i, node in enumerate(nodes):
         here = part[i]
-        d = mark(number_text(node.data if data is None else data[i]))
-        g = mark(number_text(node.grad if grad is None else grad[i])) if show_grad else ""
+        d_text = number_text(node.data if data is None else data[i])
+        g_text = number_text(node.grad if grad is None else grad[i]) if show_grad else None
+        shown.append((names[i], _made_by(node, names, position), d_text, g_text, ""))
+        d = mark(d_text)
+        g = mark(g_text) if show_grad else ""
         lines[here].append(f"\tv{i} [label={_record(names[i], d, g, show_grad, i in lit)}]\n")
         if not node.inputs:
             continue
@@ -286,6 +296,8 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
         lines[here].append(f'\tv{i}op [label=<{_text(node.op or "op")}> shape=ellipse margin="0.02" '
                            f'height=0.3{style}]\n\tv{i}op -> v{i}\n')
         locals_ = node.local_grads if local is None else local[i]
+        if edge_labels:
+            shown[-1] = shown[-1][:4] + (", ".join(map(number_text, locals_ or [None] * len(node.inputs))),)
         merged = {}  # input position -> its local derivatives, one per use (an input used twice: x*x)
         for k, child in enumerate(node.inputs):
             merged.setdefault(position[child], []).append(None if locals_ is None else locals_[k])
@@ -316,7 +328,17 @@ def draw_graph(root, *, show_grad=True, edge_labels=True, highlight=(), rankdir=
     pieces = "".join(body).split(_MARK)
     dot.body[:] = _fill(pieces, texts).splitlines(keepends=True)
     dot._numbers = (list(dot.body), pieces, texts)  # for graph_html: a layout with tokens for the numbers
+    dot._shown = shown  # (name, how it was made, data, grad, local derivatives) per Value: its text alternative
     return dot
+
+
+def _made_by(node, names, position):
+    """How a Value was made, in names: "a * b", "tanh(x)"; "" for a leaf."""
+    if not node.inputs:
+        return ""
+    ins = [names[position[c]] for c in node.inputs]
+    op = node.op or "op"
+    return f" {op} ".join(ins) if len(ins) == 2 and len(op) <= 2 else f"{op}({', '.join(ins)})"
 
 
 def _columns(nodes, position):
@@ -399,14 +421,73 @@ def _note(message, source=""):
 
 
 def graph_html(dot, timeout=None):
-    """The drawing as SVG scaled to the page width (its layout reused, see ``to_svg``); else a note why not."""
+    """The drawing at full size in a sideways-scrolling box (layout reused, see ``to_svg``); else a note why not."""
     try:
         svg = to_svg(dot, timeout, reuse_layout=True)
     except GraphvizMissingError as exc:
         return _note(INSTALL_HINT, exc.source)
     except DrawingError as exc:
         return _note(str(exc))
-    return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+    return framed(svg, dot)
+
+
+PX_PER_PT = 4 / 3  # CSS: 1pt = 4/3 px
+ALT_VALUES = 40  # a drawing of more Values names only its output in its aria-label
+_SIZE = re.compile(r'(<svg\b[^>]*?\s)width="([\d.]+)(pt|px)"\s+height="([\d.]+)(pt|px)"')
+
+
+def svg_size(svg):
+    """(width, height) of an SVG in CSS px, from its width/height attributes in pt or px; None without them."""
+    found = _SIZE.search(svg)
+    if found is None:
+        return None
+    _, w, wu, h, hu = found.groups()
+    return (float(w) * (PX_PER_PT if wu == "pt" else 1.0), float(h) * (PX_PER_PT if hu == "pt" else 1.0))
+
+
+def describe(dot):
+    """The drawing's numbers as one sentence: each Value's name, how it was made, data, grad, local derivatives."""
+    shown = getattr(dot, "_shown", ())
+    if not shown:
+        return "Graph drawing."
+    if len(shown) > ALT_VALUES:  # a long sentence helps nobody: the output, and the table for the rest
+        return (f"Graph of {len(shown)} values; the table under the drawing lists them all. "
+                f"The output {_value_text(shown[-1])}.")
+    return f"Graph of {len(shown)} values. " + "; ".join(map(_value_text, shown)) + "."
+
+
+def _value_text(row):
+    name, made, data, grad, local = row
+    text = f"{name}{' = ' + made if made else ''}: data {data}"
+    text += "" if grad is None else f", grad {grad}"
+    return f"{text}, local derivatives {local}" if local else text
+
+
+def _table(shown):
+    show_grad = any(row[3] is not None for row in shown)
+    head = ("<tr><th>value</th><th>made by</th><th>local derivatives</th><th>data</th>"
+            + ("<th>grad</th>" if show_grad else "") + "</tr>")
+    rows = "".join(
+        f"<tr><td>{_text(name)}</td><td>{_text(made) or 'input'}</td><td>{_text(local)}</td><td>{_text(data)}</td>"
+        + (f"<td>{_text(grad)}</td>" if show_grad else "") + "</tr>" for name, made, data, grad, local in shown)
+    return (f'<details class="backprop-lab-graph-numbers"><summary>the numbers in this drawing, as a table'
+            f'</summary><table style="border-collapse:collapse">{head}{rows}</table></details>')
+
+
+def framed(svg, dot=None):
+    """An SVG from `dot` at full size (pt → CSS px), in a box that scrolls sideways, with its numbers as text."""
+    svg = svg[svg.find("<svg"):]  # no XML prologue inside HTML
+    size = svg_size(svg)
+    if size is not None:
+        width, height = (math.ceil(v) for v in size)  # rounded up: never a hair smaller than full size
+        svg = _SIZE.sub(lambda m: f'{m.group(1)}width="{width}px" height="{height}px"', svg, count=1)
+    alt = html.escape(describe(dot), quote=True)
+    svg = svg.replace("<svg ", f'<svg class="jp-mod-unconfined" role="img" aria-label="{alt}" '
+                      'style="max-width:none;height:auto;display:block" ', 1)
+    table = _table(dot._shown) if getattr(dot, "_shown", None) else ""
+    # contain:inline-size: the box takes the cell's width, not the drawing's (else a flex parent would widen)
+    return (f'<div class="backprop-lab-graph" role="group" aria-label="graph drawing" '
+            f'tabindex="0" style="overflow-x:auto;max-width:100%;contain:inline-size">{svg}</div>{table}')
 
 
 def topological_orders(root, k=2):

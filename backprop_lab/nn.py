@@ -9,6 +9,7 @@ import random
 from numbers import Integral
 
 from .engine import Value
+from .numerics import to_float
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS",
@@ -23,6 +24,18 @@ def _size(n, what):
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
     return int(n)
+
+
+def _activation(name):
+    """name if it is one of ACTIVATIONS, else a clear error."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    return name
+
+
+def _params(params):
+    """A model's parameters (anything with .parameters()), or the Values given, as a list."""
+    return list(params.parameters() if hasattr(params, "parameters") else params)
 
 
 def _rng(seed):
@@ -47,10 +60,7 @@ class Neuron(Module):
     """act(w·x + b) with one weight per input."""
 
     def __init__(self, nin, nonlin=True, activation=None, seed=None, rng=None):
-        if activation is None:
-            activation = "relu" if nonlin else "linear"
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        activation = _activation(("relu" if nonlin else "linear") if activation is None else activation)
         rng = rng or _rng(seed)
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(_size(nin, "a neuron's number of inputs"))]
         self.b = Value(0.0)
@@ -99,7 +109,8 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", out_activation="linear", seed=None):
         rng = _rng(seed)
-        if isinstance(nouts, Integral) or not list(nouts):
+        activation, out_activation = _activation(activation), _activation(out_activation)
+        if isinstance(nouts, Integral) or not (nouts := list(nouts)):
             raise ValueError(f"nouts must be a list of layer sizes such as [16, 16, 1], got {nouts!r}")
         sizes = [_size(nin, "nin")] + [_size(n, f"layer size nouts[{i}]") for i, n in enumerate(nouts)]
         self.layers = [
@@ -155,23 +166,22 @@ def hinge_loss(scores, labels):
 
 
 def l2_penalty(params, alpha):
-    """alpha · Σ p², the weight-decay term micrograd's demo adds to its loss."""
-    return alpha * sum((p * p for p in params), Value(0.0))
+    """alpha · Σ p², the weight-decay term micrograd's demo adds to its loss (params: a model or Values)."""
+    return alpha * sum((p * p for p in _params(params)), Value(0.0))
 
 
 def sgd_step(params, lr):
     """One plain gradient-descent step: p ← p − lr · p.grad (grads are not reset)."""
-    if hasattr(params, "parameters"):
-        params = params.parameters()
-    for p in params:
-        p.data -= lr * p.grad
+    if isinstance(lr, Value):
+        raise TypeError(f"sgd_step's learning rate must be a plain number, got {lr!r}: use lr.data")
+    lr = to_float(lr, "sgd_step's learning rate")  # a Python float, so p.data stays one too
+    for p in _params(params):
+        p.data -= lr * float(p.grad)
 
 
 def clip_grad_norm(params, max_norm):
     """Scale all grads down together so their global L2 norm is at most max_norm; returns the norm before."""
-    if hasattr(params, "parameters"):
-        params = params.parameters()
-    params = list(params)
+    params = _params(params)
     if not max_norm > 0:
         raise ValueError(f"max_norm must be positive, got {max_norm!r}")
     norm = sum(p.grad * p.grad for p in params) ** 0.5

@@ -4,12 +4,15 @@ Every figure comes from ``figure()``, made without pyplot, so nothing piles up: 
 it once (after ``%matplotlib inline``), an explorer turns it into SVG with ``figure_svg``.
 """
 
+import html
 import io
 
 import numpy as np
 
-__all__ = ["figure", "figure_svg", "decision_grid", "draw_decision_boundary", "decision_boundaries",
-           "gradient_histogram", "NP_ACTIVATIONS"]
+from .style import plain_number
+
+__all__ = ["figure", "figure_svg", "plain_log_ticks", "decision_grid", "draw_decision_boundary", "decision_boundaries",
+           "gradient_histogram", "outside_legend", "NP_ACTIVATIONS"]
 
 
 def figure(size=(4.8, 3.2), layout="constrained"):
@@ -19,11 +22,14 @@ def figure(size=(4.8, 3.2), layout="constrained"):
     return Figure(figsize=size, layout=layout)
 
 
-def figure_svg(fig):
-    """A matplotlib Figure as an SVG string (no pyplot, so nothing piles up in the notebook)."""
+def figure_svg(fig, alt=None, tight=True):
+    """A matplotlib Figure as an SVG string (no pyplot); ``alt`` (the numbers it shows) becomes its aria-label."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    return buf.getvalue()
+    fig.savefig(buf, format="svg", **({"bbox_inches": "tight"} if tight else {}))
+    svg = buf.getvalue()
+    if alt:
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1)
+    return svg
 
 
 def _sigmoid(z):
@@ -55,7 +61,7 @@ def decision_grid(model, lo=-0.5, hi=1.5, n=41):
     """A model's output over an n×n grid: (xs, ys, Z) with Z[i, j] at (xs[j], ys[i]).
 
     ``model`` is a backprop_lab.nn Neuron/Layer/MLP (evaluated in NumPy, fast) or any function
-    of [x1, x2] that returns a Value or a number.
+    of [x1, x2] that returns a Value or a number (NumPy numbers too).
     """
     xs = ys = np.linspace(lo, hi, n)
     pts = np.array([[a, b] for b in ys for a in xs])
@@ -66,7 +72,7 @@ def decision_grid(model, lo=-0.5, hi=1.5, n=41):
             h = NP_ACTIVATIONS[act](h @ W.T + b)
         Z = h[:, 0]
     else:
-        Z = np.array([float(getattr(out, "data", out)) for out in (model([float(a), float(b)]) for a, b in pts)])
+        Z = np.array([float(plain_number(model([float(a), float(b)]))) for a, b in pts])
     return xs, ys, Z.reshape(n, n)
 
 
@@ -78,7 +84,7 @@ def draw_decision_boundary(ax, model, X, y, n=41, title="", labels=False):
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", vmin=0, vmax=1, edgecolors="black", s=90, zorder=3)
     if labels:
         for (a, b), t in zip(X, y):
-            ax.annotate(f"y={t:g}", (a, b), xytext=(7, 7), textcoords="offset points", fontsize=8,
+            ax.annotate(f"y={t:g}", (a, b), xytext=(7, 7), textcoords="offset points", fontsize=9,
                         fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.8))
     ax.set(title=title, xlabel="x1", ylabel="x2", aspect="equal")
     return filled
@@ -95,12 +101,28 @@ def decision_boundaries(models, X, y):
 
 
 def gradient_histogram(samples, title=""):
-    """Histograms of log10 |gradient| for each {label: array of magnitudes}, on shared bins."""
+    """Histograms of log10 |gradient| for each {label: array of magnitudes}, on shared bins (legend beside them)."""
     fig = figure((7.5, 3.4))
     ax = fig.subplots()
     bins = np.linspace(-13, 0, 53)
     for label, values in samples.items():
         ax.hist(np.log10(np.asarray(values) + 1e-300), bins=bins, alpha=0.7, label=label)
     ax.set(xlabel="log10 |dL/dW|", ylabel="number of weights", title=title)
-    ax.legend()
+    outside_legend(ax)
     return fig
+
+
+def plain_log_ticks(axis):
+    """Label a log axis 1e-12, 0.01, 1, 100 in the tick font's full size (10⁻¹²'s exponent is too small to read)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    def label(v, _):
+        k = round(np.log10(v)) if v > 0 else 0
+        return f"{v:g}" if -2 <= k <= 3 else f"1e{k}"
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def outside_legend(ax, **kw):
+    """The axes' legend just right of them, so it never covers a bar or a curve."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kw)

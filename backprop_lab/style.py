@@ -7,7 +7,7 @@ drawing, an explorer's table and a figure title alike.
 import math
 from numbers import Integral, Real
 
-__all__ = ["COLORS", "number_text"]
+__all__ = ["COLORS", "number_text", "plain_number"]
 
 # Forward values are blue, gradients orange, local derivatives purple, in every drawing and figure.
 COLORS = {
@@ -36,3 +36,13 @@ def number_text(value, digits=4):
     if math.isfinite(value) and (value == 0 or 1e-3 <= abs(value) < 1e6):
         return f"{value:.{digits}f}"
     return f"{value:.{digits - 1}e}"
+
+
+def plain_number(value):
+    """A NumPy scalar or 0-d array as a Python number, a Value (or Scalar) as its .data; else value unchanged."""
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        return value.item()  # before .data: NumPy's .data is a memory buffer, not the number
+    data = getattr(value, "data", None)
+    if not isinstance(value, Real) and isinstance(data, Real):
+        return data
+    return value

@@ -132,11 +132,11 @@ def test_label_and_repr():
 
 def test_node_with_given_local_grads():
     a, b = Value(2.0), Value(3.0)
-    c = Value(6.0, (a, b), "*", "", (3.0, 2.0))
+    c = Value(6.0, (a, b), "*", (3.0, 2.0))
     c.backward()
     assert (a.grad, b.grad, c.local_grads) == (3.0, 2.0, (3.0, 2.0))
     with pytest.raises(ValueError, match="2 inputs and 1 local"):
-        Value(6.0, (a, b), "*", "", (3.0,))
+        Value(6.0, (a, b), "*", (3.0,))
 
 
 def test_manual_backward_steps_like_micrograd():
@@ -175,7 +175,7 @@ def test_rebuild_refuses_hand_made_nodes_and_wrong_counts():
     with pytest.raises(TypeError, match="hand-written _backward"):
         out.rebuild(x)
     with pytest.raises(TypeError, match="'3x' node: the engine does not know this op"):
-        Value(6.0, (x,), "3x", "", (3.0,)).rebuild(x)
+        Value(6.0, (x,), "3x", (3.0,)).rebuild(x)
     assert Value(4.0, label="w").rebuild().data == 4.0
 
 
@@ -218,13 +218,6 @@ def test_micrograd_style_op_with_three_inputs():
     (out * 2).backward()
     assert out.inputs == (a, b, c) and (a.grad, b.grad, c.grad) == (24.0, 16.0, 12.0)
     assert topological_order(out)[:3] == [a, b, c]
-
-
-def test_micrograd_style_node_without_backward_says_so():
-    x = Value(1.0)
-    out = Value(math.exp(1.0), (x,), "exp")
-    with pytest.raises(TypeError, match="'exp' node has inputs but no way to pass gradients back"):
-        out.backward()
 
 
 def test_micrograd_sanity_check_against_torch(needs_torch):
@@ -366,7 +359,7 @@ def test_exp_overflow_names_exp():
 
 
 def test_pow_and_division_errors_are_clear():
-    with pytest.raises(ZeroDivisionError, match=r"Value\(1\) / 0 divides by zero.*denominator"):
+    with pytest.raises(ZeroDivisionError, match=r"Value\(1\) / Value\(0\) divides by zero.*denominator"):
         Value(1.0) / 0
     with pytest.raises(ValueError, match=r"Value\(-8\) \*\* 0.5 .*negative base"):
         Value(-8.0) ** 0.5
@@ -374,7 +367,7 @@ def test_pow_and_division_errors_are_clear():
         Value(10.0) ** 400
     with pytest.raises(ZeroDivisionError, match=r"Value\(0\) \*\* Value\(-1\)"):
         Value(0.0) ** Value(-1.0)
-    with pytest.raises(TypeError, match="exponent must be a real number.*str '2'"):
+    with pytest.raises(TypeError, match=r"Value\(2\) \*\* '2': .*str '2'"):
         Value(2.0) ** "2"
 
 
@@ -437,8 +430,6 @@ def test_bool_is_the_number_0_or_1_for_every_operator(op):
 
 
 @pytest.mark.parametrize("make, words", [
-    (lambda: Value(math.inf).sin(), r"sin\(inf\) is undefined"),
-    (lambda: Value(-math.inf).cos(), r"cos\(-inf\) is undefined"),
     (lambda: Value(2) - 1j, r"Value\(2\) - 1j: .*not complex"),
     (lambda: 1j - Value(2), r"1j - Value\(2\): .*not complex"),
     (lambda: Value(2) * "x", r"Value\(2\) \* 'x'"),
@@ -650,3 +641,132 @@ def test_lazy_table_names_resolve_and_never_shadow_a_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0.1.0"
+
+
+# ---- issue 19's edges, each a regression test ----
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.relu() ** 0.5,                      # relu's 0 under an infinite upstream
+    lambda x: (x * 0 + 1).relu() * 0 + x.relu() ** 0.5,
+])
+def test_a_zero_local_derivative_passes_back_zero_from_an_infinite_upstream(make):
+    x = Value(-1.0)
+    make(x).backward()
+    assert x.grad == 0.0  # torch: 0.0, not nan
+
+
+@pytest.mark.parametrize("make, args", [
+    (lambda x: (x ** 0 - 1) ** 0.5, [0.0]),           # x ** 0 under an infinite upstream
+    (lambda x: (x ** 0 - 1) ** 0.5, [3.0]),
+    (lambda x, y: (x ** y - 1) ** 0.5, [2.0, 0.0]),   # a ** b at b = 0
+])
+def test_a_zero_exponent_passes_back_zero_like_pytorch(needs_torch, make, args):
+    leaves = [Value(a) for a in args]
+    make(*leaves).backward()
+    _, grads = torch_grads(make, *args)
+    assert [v.grad for v in leaves] == grads and grads[0] == 0.0
+
+
+def test_division_and_log_pass_back_upstream_over_x():
+    a, b = Value(1e-310), Value(1.0)
+    (a.log() * 1e-10).backward()
+    assert_close(a.grad, 1e-10 / 1e-310, rel=1e-12, what="log of a subnormal")  # torch: 1e300, not inf
+    x, t = Value(1.0), Value(5e-300)
+    ((x / t) * 1e-300).backward()
+    assert_close(x.grad, 1e-300 / 5e-300, rel=1e-12) and assert_close(t.grad, -1e-300 / 5e-300 / 5e-300, rel=1e-12)
+    assert b.grad == 0.0
+
+
+def test_pickle_recovers_after_an_interrupted_pickle():
+    x, c, y = _chain(3000)
+    middle = topological_order(y)[1500]
+    middle.label = lambda: None  # cannot be pickled
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(y)
+    middle.label = "m"
+    inner = topological_order(y)[2000]
+    again = pickle.loads(pickle.dumps(inner))
+    assert again.data == inner.data
+
+
+def test_pickle_recovers_after_a_keyboard_interrupt():
+    x, c, y = _chain(3000)
+    calls = {"n": 0}
+
+    class Interrupting:
+        def __reduce__(self):
+            calls["n"] += 1
+            raise KeyboardInterrupt
+
+    topological_order(y)[1000].label = Interrupting()
+    with pytest.raises(KeyboardInterrupt):
+        pickle.dumps(y)
+    topological_order(y)[1000].label = ""
+    assert calls["n"] == 1 and pickle.loads(pickle.dumps(topological_order(y)[2500])).data > 0
+
+
+NUMPY_NUMBERS = [np.float64(2.0), np.float32(2.0), np.int64(2), np.array(2.0), np.array(2), np.True_]
+
+
+@pytest.mark.parametrize("op", OPERATORS, ids=["+", "-", "*", "/", "**"])
+@pytest.mark.parametrize("n", NUMPY_NUMBERS, ids=lambda n: f"{type(n).__name__}({n})")
+def test_numpy_scalars_and_0d_arrays_work_on_either_side(op, n):
+    plain = n.item()
+    right, left = op(Value(3.0), n), op(n, Value(3.0))
+    assert isinstance(right, Value) and isinstance(left, Value)
+    assert (right.data, left.data) == (op(3.0, float(plain)), op(float(plain), 3.0))
+
+
+@pytest.mark.parametrize("op", OPERATORS, ids=["+", "-", "*", "/", "**"])
+def test_numpy_arrays_are_refused_on_both_sides_with_one_message(op):
+    arr = np.array([1.0, 2.0])
+    with pytest.raises(TypeError) as right:
+        op(Value(3.0), arr)
+    with pytest.raises(TypeError) as left:
+        op(arr, Value(3.0))
+    for err in (right, left):
+        assert "a Value holds one number" in str(err.value) and "np.vectorize(Value)" in str(err.value)
+
+
+def test_huge_ints_get_the_engines_own_message():
+    with pytest.raises(OverflowError, match=r"Value\(\): 1000.* is too large for a float"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"too large for a float"):
+        Value(2.0) * 10**400
+
+
+def test_a_micrograd_node_without_backward_is_a_constant():
+    x = Value(2.0)
+    out = Value(math.exp(2.0), (x,), "exp")  # no _backward assigned: micrograd's default does nothing
+    y = out * x
+    y.backward()
+    assert x.grad == out.data and out.inputs == (x,) and out.local_grads is None
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: Value(1e200) * Value(1e200), OverflowError, r"Value\(1e\+200\) \* Value\(1e\+200\) is too large"),
+    (lambda: Value(1e308) + 1e308, OverflowError, r"Value\(1e\+308\) \+ Value\(1e\+308\) is too large"),
+    (lambda: Value(-1e308) - 1e308, OverflowError, r"is too large"),
+    (lambda: Value(1e300) / 1e-300, OverflowError, r"Value\(1e\+300\) / Value\(1e-300\) is too large"),
+    (lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000\) is too large"),
+    (lambda: Value(10.0) ** 400, OverflowError, r"Value\(10\) \*\* 400 is too large"),
+    (lambda: Value(1.0) / 0, ZeroDivisionError, r"Value\(1\) / Value\(0\) divides by zero"),
+    (lambda: Value(0.0).log(), ValueError, r"log\(0\) is undefined"),
+])
+def test_finite_inputs_never_give_inf_or_nan_silently(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+@pytest.mark.parametrize("make, check", [
+    (lambda: Value(math.inf) - math.inf, math.isnan),
+    (lambda: Value(math.inf) * 0, math.isnan),
+    (lambda: Value(math.inf).sin(), math.isnan),
+    (lambda: 1 / Value(math.inf), lambda v: v == 0.0),
+    (lambda: Value(math.inf).exp(), lambda v: v == math.inf),
+    (lambda: Value(-math.inf).log(), math.isnan),
+    (lambda: Value(math.nan) + 1, math.isnan),
+    (lambda: Value(2.0) ** math.inf, lambda v: v == math.inf),
+])
+def test_an_inf_or_nan_put_in_flows_through_as_in_pytorch(make, check):
+    assert check(make().data)

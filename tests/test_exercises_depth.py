@@ -1,13 +1,17 @@
-"""check_sigmoid_chain_grad and check_clip_by_norm (lesson 6): right answers pass, named slips fail
-with their reason, a failing case never shows the right answer, and the method hint appears only
-after a real attempt."""
+"""check_sigmoid_chain_grad, check_deep_backward and check_clip_by_norm (lesson 6): right answers
+pass, named slips fail with their reason, a failing case never shows the right answer, and the
+method hint appears only after a real attempt."""
 
 import math
 
+import numpy as np
 import pytest
 
-from backprop_lab import Value, check_clip_by_norm, check_sigmoid_chain_grad
-from backprop_lab.exercises.depth import _CHAIN_CASES, _CLIP_CASES, _chain_autograd, _clip_package
+from backprop_lab import Value, check_clip_by_norm, check_deep_backward, check_sigmoid_chain_grad
+from backprop_lab.exercises.depth import (
+    _CHAIN_CASES, _CLIP_CASES, _DEEP_CASES, _DEEP_SLIPS, _chain_autograd, _clip_package, _deep_backward,
+    _deep_case,
+)
 from helpers import central_diff
 
 
@@ -95,7 +99,7 @@ def test_chain_sign_slip_is_named():
     (lambda x, d: None, "None"),
     (lambda x, d: "0.25", "not a number"),
     (lambda x, d: 1 / 0, "ZeroDivisionError"),
-    (lambda x, d: Value(0.25), "not a number"),
+    (lambda x, d: Value(0.25), "not right yet"),  # a Value counts as its number, here a wrong one
     (lambda x, d: float("nan"), "overflowed"),
 ])
 def test_broken_chain_grad_fails_with_a_message(bad, words):
@@ -149,3 +153,117 @@ def test_clip_slips_are_named_and_the_answer_is_not_shown(wrong, words):
 def test_broken_clip_fails_with_a_message(bad, words):
     v = check_clip_by_norm(bad)
     assert not v.ok and any(words in m.text for m in v.marks), shown(v)
+
+
+# ---------------------------------------------------------------- 6.2: the deep network's backward pass
+
+def deep_right(Ws, hs, slopes, v, y, residual=False):
+    dh = np.outer((hs[-1] @ v - y) / len(y), v)
+    grads = [None] * len(Ws)
+    for i in reversed(range(len(Ws))):
+        dz = dh * slopes[i]
+        grads[i] = dz.T @ hs[i]
+        dh = dz @ Ws[i] + (dh if residual else 0.0)
+    return grads
+
+
+def deep_loss_value(Ws, x, v, y, activation, residual):
+    """The same network and loss built from Values: autograd's dL/dW, to check the reference against."""
+    act = {"sigmoid": lambda z: z.sigmoid(), "tanh": lambda z: z.tanh(), "relu": lambda z: z.relu()}[activation]
+    W = [[[Value(w) for w in row] for row in Wl] for Wl in Ws]
+    total = Value(0.0)
+    for xb, yb in zip(x, y):
+        h = [Value(float(xi)) for xi in xb]
+        for Wl in W:
+            a = [act(sum((wij * hj for wij, hj in zip(row, h)), Value(0.0))) for row in Wl]
+            h = [ai + hi for ai, hi in zip(a, h)] if residual else a
+        yhat = sum((hj * float(vj) for hj, vj in zip(h, v)), Value(0.0))
+        total = total + 0.5 * (yhat - float(yb)) ** 2
+    (total * (1.0 / len(y))).backward()
+    return [np.array([[w.grad for w in row] for row in Wl]) for Wl in W]
+
+
+@pytest.mark.parametrize("case", _DEEP_CASES)
+def test_deep_reference_agrees_with_autograd(case):
+    depth, activation, residual, width, batch, seed = case
+    Ws, hs, slopes, v, y = _deep_case(*case)
+    auto = deep_loss_value(Ws, hs[0], v, y, activation, residual)
+    for mine, theirs in zip(_deep_backward(Ws, hs, slopes, v, y, residual), auto):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-13)
+
+
+def test_right_deep_backward_passes_every_case():
+    v = check_deep_backward(deep_right)
+    assert v.ok and len(v.marks) == len(_DEEP_CASES), shown(v)
+
+
+def test_deep_stub_says_not_written_and_gives_no_hint():
+    v = check_deep_backward(stub)
+    assert not v.ok and v.hint == "" and all("not written yet" in m.text for m in v.marks)
+
+
+@pytest.mark.parametrize("slip", list(_DEEP_SLIPS))
+def test_each_deep_slip_is_named_where_it_shows(slip):
+    v = check_deep_backward(lambda *args: _deep_backward(*args, slip=slip))
+    assert not v.ok and "slopes[i]" in v.hint
+    for case, mark in zip(_DEEP_CASES, v.marks):
+        Ws, hs, slopes, vv, y = _deep_case(*case)
+        differs = any(not np.allclose(a, b) for a, b in zip(_deep_backward(Ws, hs, slopes, vv, y, case[2], slip),
+                                                            _deep_backward(Ws, hs, slopes, vv, y, case[2])))
+        assert mark.ok == (not differs), mark.text
+        if differs:
+            assert _DEEP_SLIPS[slip] in mark.text, mark.text
+
+
+def test_deep_slips_give_different_numbers_on_the_deepest_cases():
+    """Each slip is told apart from every other on at least one case (so the first match is the right name)."""
+    for a in _DEEP_SLIPS:
+        for b in _DEEP_SLIPS:
+            if a < b:
+                assert any(
+                    any(not np.allclose(x, z) for x, z in zip(_deep_backward(*_deep_case(*c)[:5], c[2], a),
+                                                              _deep_backward(*_deep_case(*c)[:5], c[2], b)))
+                    for c in _DEEP_CASES), (a, b)
+
+
+def test_deep_unknown_mistake_in_the_lower_layers_points_at_the_hand_down_line():
+    def halved_below(Ws, hs, slopes, v, y, residual=False):
+        grads = deep_right(Ws, hs, slopes, v, y, residual)
+        return [g * 0.5 for g in grads[:-1]] + [grads[-1]]
+    v = check_deep_backward(halved_below)
+    assert any("hands the gradient down" in m.text for m in v.marks if not m.ok), shown(v)
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda *a: None, "None"),
+    (lambda Ws, *a: np.zeros((len(Ws), 3, 3)), "not a list"),
+    (lambda Ws, *a: [np.zeros((3, 3))] * (len(Ws) + 1), "gradients for"),
+    (lambda Ws, *a: [np.zeros((2, 2)) for _ in Ws], "shape"),
+    (lambda Ws, hs, *a: [h.fill(0.0) for h in hs][:len(Ws)], "in place"),
+])
+def test_broken_deep_backward_fails_with_a_message(bad, words):
+    v = check_deep_backward(bad)
+    assert not v.ok and all(words in m.text for m in v.marks), shown(v)
+
+
+# ---------------------------------------------------------------- 6.3: a new list, the input untouched
+
+def clip_in_place(grads, max_norm):
+    norm = math.sqrt(sum(g * g for g in grads))
+    if norm > max_norm:
+        for i, g in enumerate(grads):
+            grads[i] = g * max_norm / norm
+    return grads
+
+
+def test_clip_in_place_fails_though_its_numbers_are_right():
+    v = check_clip_by_norm(clip_in_place)
+    assert not v.ok
+    texts = {tuple(g): m.text for (g, _), m in zip(_CLIP_CASES, v.marks)}
+    assert "changed the list it was given" in texts[(3.0, 4.0)] or "very list" in texts[(3.0, 4.0)]
+    assert sum("changed the list it was given" in m.text for m in v.marks) == 3  # the three clipped cases
+
+
+def test_clip_returning_the_same_list_when_below_the_norm_is_named():
+    v = check_clip_by_norm(lambda g, m: g if math.sqrt(sum(x * x for x in g)) <= m else clip_right(g, m))
+    assert not v.ok and sum("very list it was given" in m.text for m in v.marks) == 2, shown(v)

@@ -141,3 +141,41 @@ def test_the_exact_slopes_are_right():
     for _, f, df, x in CASES:
         assert df(x) == pytest.approx(central_diff(f, x, 1e-6), rel=1e-6)
     assert math.isclose(CASES[0][2](3.0), 14.0)
+
+
+# ---- issue 17: the slips that used to pass, or get green marks
+
+def backward_diff(f, x, h=1e-5):
+    return (f(x) - f(x - h)) / h
+
+
+def test_a_central_difference_fails_where_the_one_sided_one_is_asked():
+    v = check_derivative(central_diff)
+    assert not v.ok
+    assert failing(v) == [v.marks[-1].text]  # every slope is right; the formula is not the one asked
+    assert "that is the central difference" in v.marks[-1].text and "x and x+h" in v.marks[-1].text
+
+
+@pytest.mark.parametrize("central", [False, True])
+def test_a_backward_difference_is_named(central):
+    v = check_derivative(backward_diff, central=central)
+    assert not v.ok and "you used the points x−h and x" in v.marks[-1].text
+
+
+def test_returning_f_of_x_gets_no_green_mark_and_is_named():
+    v = check_derivative(lambda f, x, h=1e-5: f(x))
+    assert not v.ok and not any(m.ok for m in v.marks)
+    assert all("f(x) itself" in t for t in failing(v)), failing(v)
+
+
+def test_no_case_has_a_slope_equal_to_its_value():
+    """Else `return f(x)` would pass that case (eˣ did)."""
+    assert all(abs(df(x) - f(x)) > 0.1 for _, f, df, x in CASES)
+
+
+def test_the_step_size_test_tells_the_formulas_apart():
+    from backprop_lab.exercises.derivatives import _formulas
+
+    for h in (1e-2, 1e-3):
+        values = sorted(_formulas(h).values())
+        assert all(b - a > 1e-4 for a, b in zip(values, values[1:]))

@@ -1,15 +1,20 @@
-"""Checkers for small networks on XOR: accuracy, the smallest ReLU layer, the two-layer backward pass."""
+"""Checkers for small networks on XOR: the learner's Neuron, Layer, MLP and loop, the smallest ReLU layer,
+the two-layer backward pass. Right answers pass, each slip is named, broken code never raises."""
+
+import math
+import random
 
 import numpy as np
 import pytest
 
-from backprop_lab import MLP, check_accuracy, check_smallest_relu_layer, check_two_layer_grads
+from backprop_lab import (MLP, Value, check_layer, check_mlp_parameters, check_neuron_call,
+                          check_smallest_relu_layer, check_training_loop, check_two_layer_grads)
 from backprop_lab.exercises.core import NOT_WRITTEN, Verdict
 from backprop_lab.exercises.networks import _reference_grads, _two_layer_cases, solves_xor
+from backprop_lab.datasets import xor
 
-
-def good_accuracy(preds, targets):
-    return sum((p > 0.5) == (t == 1) for p, t in zip(preds, targets)) / len(targets)
+X_XOR, Y_XOR = xor()
+DATA, TARGETS = [[float(a), float(b)] for a, b in X_XOR], [float(t) for t in Y_XOR]
 
 
 def good_grads(X, y, W1, b1, W2, b2):
@@ -21,45 +26,176 @@ def good_grads(X, y, W1, b1, W2, b2):
 
 
 def _stub(*args):
-    raise NotImplementedError("replace this line with your code")
+    raise NotImplementedError("Exercise 5.1: write it")
 
 
 def _failed_texts(v):
     return [m.text for m in v.marks if not m.ok]
 
 
-# ---------------------------------------------------------------- Exercise 5.1: accuracy
+def make_classes(call="right", layer="right", params="right"):
+    """The lesson's Neuron, Layer and MLP on Value, with one part stubbed or slipped."""
 
-def test_accuracy_right_function_passes():
-    assert check_accuracy(good_accuracy).ok
+    class Neuron:
+        def __init__(self, nin, activation="tanh"):
+            self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+            self.b = Value(0.0)
+            self.activation = activation
+
+        def __call__(self, x):
+            if call == "stub":
+                raise NotImplementedError("Exercise 5.1")
+            z = sum((wi * xi for wi, xi in zip(self.w, x)), Value(0.0) if call == "no bias" else self.b)
+            if call == "no activation":
+                return z
+            if call == "always tanh":
+                return z.tanh()
+            if call == "floats":
+                return math.tanh(sum(wi.data * xi for wi, xi in zip(self.w, x)) + self.b.data)
+            return getattr(z, self.activation)()
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    class Layer:
+        def __init__(self, nin, nout, activation):
+            if layer == "stub":
+                raise NotImplementedError("Exercise 5.2")
+            self.neurons = ([Neuron(nin, activation)] * nout if layer == "one object"
+                            else [Neuron(nin, activation) for _ in range(nout)])
+
+        def __call__(self, x):
+            return [n(x) for n in self.neurons]
+
+        def parameters(self):
+            if layer == "nested":
+                return [n.parameters() for n in self.neurons]
+            return [p for n in self.neurons for p in n.parameters()]
+
+    class MLP_:
+        def __init__(self, nin, nouts, activation="tanh", out_activation="sigmoid"):
+            sizes = [nin] + nouts
+            acts = [activation] * (len(nouts) - 1) + [out_activation]
+            self.layers = [Layer(sizes[i], sizes[i + 1], acts[i]) for i in range(len(nouts))]
+
+        def __call__(self, x):
+            for layer_ in self.layers:
+                x = layer_(x)
+            return x[0] if len(x) == 1 else x
+
+        def parameters(self):
+            if params == "stub":
+                raise NotImplementedError("Exercise 5.3")
+            if params == "last layer":
+                return self.layers[-1].parameters()
+            if params == "copies":
+                return [Value(p.data) for layer_ in self.layers for p in layer_.parameters()]
+            return [p for layer_ in self.layers for p in layer_.parameters()]
+
+        def zero_grad(self):
+            for p in self.parameters():
+                p.grad = 0.0
+
+    return Neuron, Layer, MLP_
 
 
-def test_accuracy_stub_and_none_are_not_written_with_no_hint():
-    for fn in (_stub, lambda p, t: None):
-        v = check_accuracy(fn)
-        assert not v.ok and len(v.marks) == 1 and v.hint == ""
-    assert check_accuracy(_stub).marks[0].text == NOT_WRITTEN
+def half_mse(preds, targets):
+    return sum((p - t) ** 2 for p, t in zip(preds, targets)) * (0.5 / len(targets))
 
 
-def test_accuracy_names_a_percentage_and_an_inverted_comparison():
-    v = check_accuracy(lambda p, t: 100 * good_accuracy(p, t))
-    assert not v.ok and any("percentage" in t for t in _failed_texts(v)) and v.hint
-    v = check_accuracy(lambda p, t: 1 - good_accuracy(p, t))
-    assert not v.ok and any("wrong answers" in t for t in _failed_texts(v))
+def make_train(slip=None):
+    def train(model, steps, lr, every=100):
+        losses = []
+        loss = half_mse([model(x) for x in DATA], TARGETS)
+        for _step in range(steps):
+            if slip == "stub":
+                raise NotImplementedError("Exercise 5.4")
+            if slip != "stale":
+                loss = half_mse([model(x) for x in DATA], TARGETS)
+            if slip == "manual reset":
+                for p in model.parameters():
+                    p.grad = 0.0
+            elif slip not in ("no reset", "reset after"):
+                model.zero_grad()
+            loss.backward()
+            if slip == "reset after":
+                model.zero_grad()
+            for p in model.parameters():
+                p.data += (1 if slip == "climb" else -1) * (1.0 if slip == "no lr" else lr) * p.grad
+            losses.append(loss.data)
+        return losses
+    return train
 
 
-def test_accuracy_failing_case_never_shows_the_right_answer():
-    v = check_accuracy(lambda p, t: 0.3)
-    assert not v.ok and all("want" not in t and "0.75" not in t for t in _failed_texts(v))
+# ---------------------------------------------------------------- Exercises 5.1-5.3: Neuron, Layer, MLP
+
+def test_neuron_call_right_passes_and_keeps_the_random_state():
+    state = random.getstate()
+    v = check_neuron_call(make_classes()[0])
+    assert v.ok and len(v.marks) == 3, str(v)
+    assert random.getstate() == state  # checking never shifts the lesson's seeded numbers
 
 
-@pytest.mark.parametrize("broken", [lambda *a: 1 / 0, lambda *a: "1.0", lambda: 0, lambda *a: [1.0]])
-def test_accuracy_broken_code_fails_without_raising(broken):
-    v = check_accuracy(broken)
-    assert isinstance(v, Verdict) and not v.ok
+def test_neuron_call_stub_is_not_written():
+    v = check_neuron_call(make_classes(call="stub")[0])
+    assert [m.text for m in v.marks] == [NOT_WRITTEN] and v.hint == ""
 
 
-# ---------------------------------------------------------------- Exercise 5.2: the smallest ReLU layer
+@pytest.mark.parametrize("slip, words", [("no bias", "bias is missing"), ("no activation", "z itself"),
+                                         ("always tanh", "self.activation"), ("floats", "keep it a Scalar")])
+def test_neuron_call_names_each_slip(slip, words):
+    v = check_neuron_call(make_classes(call=slip)[0])
+    assert not v.ok and any(words in t for t in _failed_texts(v)), str(v)
+
+
+def test_layer_right_passes_and_names_its_slips():
+    assert check_layer(make_classes()[1]).ok
+    assert _failed_texts(check_layer(make_classes(layer="stub")[1])) == [NOT_WRITTEN]
+    assert any("one object" in t for t in _failed_texts(check_layer(make_classes(layer="one object")[1])))
+    assert any("list of lists" in t for t in _failed_texts(check_layer(make_classes(layer="nested")[1])))
+
+
+def test_layer_says_when_the_neuron_is_still_a_stub():
+    v = check_layer(make_classes(call="stub")[1])
+    assert any("Exercise 5.1" in t for t in _failed_texts(v)), str(v)
+
+
+def test_mlp_parameters_right_passes_and_names_its_slips():
+    assert check_mlp_parameters(make_classes()[2]).ok
+    assert _failed_texts(check_mlp_parameters(make_classes(params="stub")[2])) == [NOT_WRITTEN]
+    assert "only the last" in _failed_texts(check_mlp_parameters(make_classes(params="last layer")[2]))[0]
+    assert "copies" in _failed_texts(check_mlp_parameters(make_classes(params="copies")[2]))[0]
+    assert "Exercise 5.2" in _failed_texts(check_mlp_parameters(make_classes(layer="stub")[2]))[0]
+
+
+@pytest.mark.parametrize("broken", [lambda *a: 1 / 0, lambda: 0, int, None])
+def test_network_checkers_never_raise(broken):
+    for check in (check_neuron_call, check_layer, check_mlp_parameters, check_training_loop):
+        v = check(broken)
+        assert isinstance(v, Verdict) and not v.ok
+
+
+# ---------------------------------------------------------------- Exercise 5.4: the training loop
+
+def test_training_loop_right_passes():
+    v = check_training_loop(make_train())
+    assert v.ok and len(v.marks) == 2, str(v)
+
+
+def test_training_loop_stub_is_not_written():
+    assert _failed_texts(check_training_loop(make_train("stub"))) == [NOT_WRITTEN]
+
+
+@pytest.mark.parametrize("slip, words", [
+    ("no reset", "never reset"), ("reset after", "before backward()"), ("climb", "climbs"),
+    ("no lr", "ignores lr"), ("stale", "runs once"), ("manual reset", "model.zero_grad()"),
+])
+def test_training_loop_names_each_slip(slip, words):
+    v = check_training_loop(make_train(slip))
+    assert not v.ok and any(words in t for t in _failed_texts(v)), str(v)
+
+
+# ---------------------------------------------------------------- Exercise 5.5: the smallest ReLU layer
 
 def _value_solves(hidden, seed, steps=500, lr=2.0):
     """The notebook's loop on backprop_lab's Value MLP, to check the NumPy trainer against."""
@@ -106,7 +242,7 @@ def test_smallest_relu_layer_rejects_bad_input_without_training(bad):
     assert isinstance(v, Verdict) and not v.ok and len(v.marks) == 1
 
 
-# ---------------------------------------------------------------- Exercise 5.3: two-layer backward pass
+# ---------------------------------------------------------------- Exercise 5.6: two-layer backward pass
 
 def test_reference_grads_match_torch(needs_torch):
     torch = needs_torch

@@ -1,10 +1,20 @@
-"""check_prediction (lesson 7): it finds the one changed setting, compares each prediction with what
-the two runs did, explains why, and refuses runs that differ in more than one thing or are broken."""
+"""The capstone's checkers (lesson 7).
+
+check_total_loss and check_fit: right answers pass, each named slip fails with its reason where it
+shows, a stub says "not written yet" with no hint. check_prediction finds the one changed setting,
+compares each prediction with what the two runs did, explains why, says so when a run diverged, and
+refuses runs that differ in more than one thing or are broken."""
+
+import math
 
 import pytest
 
-from backprop_lab import check_prediction
-from backprop_lab.exercises.training import SAME_ACCURACY, SAME_LOSS, _count
+from backprop_lab import MLP, Value, check_fit, check_prediction, check_total_loss
+from backprop_lab.exercises.training import (
+    _FIT_CASES, _FIT_SLIPS, _LOSS_CASES, SAME_ACCURACY, SAME_LOSS, _count, _fit_model, _fit_reference, _LossFn,
+    _loss_model,
+)
+from backprop_lab.nn import hinge_loss, l2_penalty
 
 BEFORE = dict(sizes=[16, 16], activation="relu", lr=1.0, steps=50, seed=0, loss=0.0348, accuracy=1.0,
               penalty=0.011)
@@ -84,7 +94,206 @@ def test_broken_input_fails_with_a_message(before, after, kwargs, words):
     assert not v.ok and words in failing(v)[0]
 
 
-def test_diverged_run_counts_as_higher():
-    v = check_prediction(BEFORE, dict(BEFORE, lr=10.0, loss=float("inf"), accuracy=0.5), loss="higher",
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_a_diverged_run_is_named_and_not_explained(bad):
+    """A loss of inf or nan has no direction: saying 'higher' must not pass, and no mechanism is offered."""
+    after = dict(BEFORE, activation="linear", loss=bad, accuracy=0.5)
+    v = check_prediction(BEFORE, after, loss="higher", accuracy="lower")
+    assert not v.ok and "diverged" in failing(v)[0] and str(bad) in failing(v)[0]
+    assert "straight line" not in str(v) and not getattr(v, "why", "")
+
+
+def test_no_hidden_layer_is_explained_as_a_straight_line():
+    v = check_prediction(BEFORE, dict(BEFORE, sizes=[], loss=0.296, accuracy=0.87), loss="higher",
                          accuracy="lower")
-    assert v.ok, str(v)
+    assert v.ok and "one linear neuron (3 weights instead of 337)" in v.why, str(v)
+
+
+# ---------------------------------------------------------------- 7.1: the loss
+
+def total_loss(model, points, labels, alpha=1e-4):
+    scores = [model(p) for p in points]
+    hinge = sum((1 - yk * sk).relu() for yk, sk in zip(labels, scores)) * (1 / len(points))
+    penalty = alpha * sum(p * p for p in model.parameters())
+    accuracy = sum((sk.data > 0) == (yk > 0) for yk, sk in zip(labels, scores)) / len(points)
+    return hinge + penalty, penalty, accuracy
+
+
+def loss_with(hinge="mean", penalty="right", accuracy="right", graph=True):
+    """total_loss with one slip."""
+    def fn(model, points, labels, alpha=1e-4):
+        scores = [model(p) for p in points]
+        margins = [(1 - yk * sk) if hinge != "sign" else (1 + yk * sk) for yk, sk in zip(labels, scores)]
+        if not graph:
+            margins = [Value(m.data) for m in margins]
+        terms = [m if hinge == "no_relu" else m.relu() for m in margins]
+        h = sum(terms) * (1 if hinge == "sum" else 1 / len(points))
+        ws = model.parameters()
+        pen = {"right": alpha * sum(p * p for p in ws), "no_alpha": sum(p * p for p in ws),
+               "not_squared": alpha * sum(ws), "missing": 0 * sum(ws)}[penalty]
+        right = [(sk.data > 0) == (yk > 0) for yk, sk in zip(labels, scores)]
+        acc = {"right": sum(right) / len(points), "count": sum(right),
+               "bool_vs_label": sum((sk.data > 0) == yk for yk, sk in zip(labels, scores)) / len(points)}[accuracy]
+        loss = h if penalty == "missing" else h + pen
+        return loss, alpha * sum(p * p for p in ws) if penalty == "missing" else pen, acc
+    return fn
+
+
+def test_loss_reference_agrees_with_the_package_losses():
+    for points, labels, alpha, seed in _LOSS_CASES:
+        model = _loss_model(seed)
+        want = hinge_loss([model(p) for p in points], labels) + l2_penalty(model, alpha)
+        assert total_loss(model, points, labels, alpha)[0].data == pytest.approx(want.data, rel=1e-12)
+
+
+def test_right_loss_passes_every_case():
+    v = check_total_loss(total_loss)
+    assert v.ok and len(v.marks) == len(_LOSS_CASES), str(v)
+
+
+def test_loss_stub_says_not_written_and_gives_no_hint():
+    v = check_total_loss(lambda *a: (_ for _ in ()).throw(NotImplementedError("Exercise 7.1: x")))
+    assert not v.ok and v.hint == "" and all("not written yet" in m.text for m in v.marks)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(hinge="sum"), "divide by the number of points"),
+    (dict(hinge="no_relu"), "use (1 − y·s).relu()"),
+    (dict(hinge="sign"), "margin's sign is flipped"),
+    (dict(penalty="missing"), "penalty is missing"),
+    (dict(penalty="no_alpha"), "not multiplied by alpha"),
+    (dict(penalty="not_squared"), "not their squares"),
+    (dict(accuracy="count"), "is a count"),
+    (dict(accuracy="bool_vs_label"), "False never equals −1"),
+    (dict(graph=False), "cut the graph"),
+])
+def test_each_loss_slip_is_named(kwargs, words):
+    v = check_total_loss(loss_with(**kwargs))
+    assert not v.ok and any(words in m.text for m in v.marks if not m.ok), str(v)
+    assert "relu()" in v.hint
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda m, p, y, a: None, "return three things"),
+    (lambda m, p, y, a: (total_loss(m, p, y, a)[0].data, 0.0, 1.0), "not a node of the engine"),
+    (lambda m, p, y, a: (total_loss(m, p, y, a)[0], total_loss(m, p, y, a)[1].data, 1.0), "penalty is a float"),
+    (lambda m, p, y, a: (sum(max(0, 1 - yk * m(pk)) for pk, yk in zip(p, y)), 0, 0), "use x.relu()"),
+])
+def test_broken_loss_fails_with_a_message(bad, words):
+    v = check_total_loss(bad)
+    assert not v.ok and all(words in m.text for m in v.marks), str(v)
+
+
+# ---------------------------------------------------------------- 7.2: the training loop
+
+def fit(model, loss_fn, steps, lr, show=None):
+    show = show or (lambda k, loss: None)
+    for k in range(steps):
+        loss, penalty, accuracy = loss_fn(model)
+        show(k, loss.data)
+        model.zero_grad()
+        loss.backward()
+        rate = lr * (1 - 0.9 * k / steps)
+        for p in model.parameters():
+            p.data -= rate * p.grad
+
+
+def test_fit_reference_lowers_the_loss():
+    model = _loss_model(32)
+    losses = _fit_reference(model, 20, 0.4)
+    assert losses[-1] < losses[0]
+
+
+def test_right_fit_passes_every_case():
+    v = check_fit(fit)
+    assert v.ok and len(v.marks) == len(_FIT_CASES), str(v)
+
+
+def test_fit_stub_says_not_written_and_gives_no_hint():
+    def stub_fit(model, loss_fn, steps, lr, show=None):
+        raise NotImplementedError("Exercise 7.2: x")
+    v = check_fit(stub_fit)
+    assert not v.ok and v.hint == "" and all("not written yet" in m.text for m in v.marks)
+
+
+@pytest.mark.parametrize("slip", list(_FIT_SLIPS))
+def test_each_fit_slip_is_named_where_it_shows(slip):
+    def slipped(model, loss_fn, steps, lr, show=None):
+        for k in range(steps):
+            loss = loss_fn(model)[0]
+            show(k, loss.data)
+            if slip not in ("no_zero", "zero_after"):
+                model.zero_grad()
+            loss.backward()
+            if slip == "zero_after":
+                model.zero_grad()
+            rate = lr * {"no_schedule": 1.0, "k1": 1 - 0.9 * (k + 1) / steps}.get(slip, 1 - 0.9 * k / steps)
+            for p in model.parameters():
+                p.data += rate * p.grad if slip == "plus" else -rate * p.grad
+    v = check_fit(slipped)
+    assert not v.ok and "zero every grad" in v.hint
+    for (steps, lr, seed), mark in zip(_FIT_CASES, v.marks):
+        same = all(math.isclose(a.data, b.data, rel_tol=1e-12)
+                   for a, b in zip(_fit_model(seed, steps, lr, slip), _fit_model(seed, steps, lr, None)))
+        assert mark.ok == same, mark.text
+        if not same:
+            assert _FIT_SLIPS[slip] in mark.text, mark.text
+
+
+def test_fit_without_show_fails_and_says_how_to_call_it():
+    def silent(model, loss_fn, steps, lr, show=None):
+        fit(model, loss_fn, steps, lr)
+    v = check_fit(silent)
+    assert not v.ok and all("show was called 0 times" in m.text for m in v.marks), str(v)
+
+
+def test_fit_with_the_forward_pass_outside_the_loop_is_told_so():
+    def once(model, loss_fn, steps, lr, show=None):
+        loss = loss_fn(model)[0]
+        for k in range(steps):
+            show(k, loss.data)
+            model.zero_grad()
+            loss.backward()
+            for p in model.parameters():
+                p.data -= lr * (1 - 0.9 * k / steps) * p.grad
+    v = check_fit(once)
+    assert not v.ok and any("loss_fn ran 1 time for" in m.text for m in v.marks), str(v)
+
+
+def test_fit_that_rebinds_p_is_told_the_weights_did_not_change():
+    def rebinds(model, loss_fn, steps, lr, show=None):
+        for k in range(steps):
+            loss = loss_fn(model)[0]
+            show(k, loss.data)
+            model.zero_grad()
+            loss.backward()
+            for p in model.parameters():
+                p -= lr * p.grad  # the slip under test: rebinds the name p
+    v = check_fit(rebinds)
+    assert not v.ok and all("did not change" in m.text for m in v.marks), str(v)
+
+
+def test_fit_works_on_the_lessons_kind_of_model():
+    """The lesson's own MLP (any object with __call__, parameters() and zero_grad()) trains with fit."""
+    model = MLP(2, [3, 1], seed=5)
+    fit(model, _LossFn(), 3, 0.5)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_the_checkers_build_their_networks_from_the_lessons_engine():
+    """check_total_loss(fn, Scalar) and check_fit(fn, Scalar) hand the learner a network of their own class."""
+    class Mine(Value):
+        pass
+
+    seen = []
+
+    def loss_spy(model, points, labels, alpha=1e-4):
+        seen.extend(type(p) for p in model.parameters())
+        return total_loss(model, points, labels, alpha)
+
+    def fit_spy(model, loss_fn, steps, lr, show=None):
+        seen.extend(type(p) for p in model.parameters())
+        fit(model, loss_fn, steps, lr, show)
+
+    assert check_total_loss(loss_spy, Mine) and check_fit(fit_spy, Mine)
+    assert seen and set(seen) == {Mine}

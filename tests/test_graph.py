@@ -450,7 +450,7 @@ def test_same_structure_reuses_the_layout_and_shows_the_new_numbers(dot_runs):
     assert len(dot_runs) == 1  # no `dot` this time
     assert svg_texts(second) == svg_texts(to_svg(dot))  # to_svg lays out the real numbers
     assert "data -0.2500" in svg_texts(second) and "data 0.5000" not in svg_texts(second)
-    assert second.startswith("<?xml") and second.rstrip().endswith("</svg>")
+    assert second.startswith('<div class="backprop-lab-graph"') and second.count("<svg") == 1
 
 
 def test_a_new_structure_or_highlight_is_laid_out_again(dot_runs):
@@ -547,3 +547,76 @@ def test_layout_cache_keeps_the_newest_within_its_limits():
     assert kept.get("huge") is None and len(kept) == 2 and kept.used <= 100
     kept.clear()
     assert len(kept) == 0 and kept.used == 0
+
+
+# ---- full size, a scroll box, and the numbers as text ----
+
+def text_pixels(page):
+    """The CSS px height of every <text> in the page's drawing: font-size × (drawn width / viewBox width)."""
+    svg = re.search(r"<svg\b[^>]*>", page).group(0)
+    width = float(re.search(r'\swidth="([\d.]+)px"', svg).group(1))
+    view = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg).group(1))
+    sizes = [float(f) for f in re.findall(r'<text\b[^>]*font-size="([\d.]+)"', page)]
+    return [f * width / view for f in sizes]
+
+
+def long_chain(n=40):
+    """x → x·1.01 → ... n times: a graph far wider than any page, whose output's grad is the 1 at the end."""
+    v = Value(0.5, label="x")
+    for _ in range(n):
+        v = v * 1.01
+    v.label = "L"
+    v.backward()
+    return v
+
+
+@pytest.mark.parametrize("show", ["explorer", "notebook"])
+def test_text_is_at_least_11_css_px_and_a_wide_graph_scrolls_at_full_size(show):
+    L = long_chain()
+    dot = draw_graph(L)
+    page = graph_html(dot) if show == "explorer" else dot._repr_mimebundle_()["text/html"]
+    sizes = text_pixels(page)
+    assert sizes and min(sizes) >= 11
+    box = re.match(r'<div class="backprop-lab-graph"[^>]*style="([^"]*)"', page).group(1)
+    assert "overflow-x:auto" in box and "max-width:100%" in box
+    svg = re.search(r"<svg\b[^>]*>", page).group(0)
+    assert "max-width:none" in svg and "max-width:100%" not in svg  # never shrunk to the cell
+    width = float(re.search(r'\swidth="([\d.]+)px"', svg).group(1))
+    view = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg).group(1))
+    assert width > 1366 and width == pytest.approx(view * 4 / 3, abs=1)  # wider than the page: it scrolls
+    assert "grad 1.0000" in svg_texts(page)  # the 1 at the end is drawn, reachable by scrolling
+
+
+def test_a_notebook_shows_the_scroll_box_before_the_bare_svg():
+    L, _ = lesson_graph()
+    bundle = draw_graph(L)._repr_mimebundle_()
+    assert list(bundle)[0] == "text/html" and bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert "<?xml" not in bundle["text/html"]
+
+
+def test_each_drawing_lists_its_numbers_as_text():
+    L, v = lesson_graph()
+    page = graph_html(draw_graph(L))
+    svg = re.search(r"<svg\b[^>]*>", page).group(0)
+    assert 'role="img"' in svg
+    label = html.unescape(re.search(r'aria-label="([^"]*)"', svg).group(1))
+    for name, node in v.items():
+        assert f"{name}" in label and f"data {number_text(node.data)}, grad {number_text(node.grad)}" in label
+    assert "L = d * f" in label and f"local derivatives {number_text(v['f'].data)}" in label
+    table = re.search(r"<details\b.*</details>", page, re.S).group(0)
+    cells = [html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", table)]
+    for name, node in v.items():
+        assert name in cells and number_text(node.data) in cells and number_text(node.grad) in cells
+
+
+def test_a_big_drawing_names_only_its_output_in_its_label():
+    dot = draw_graph(long_chain(60))
+    assert graph.describe(dot).startswith("Graph of 121 values; the table")  # 60 constants too
+    assert "The output L = " in graph.describe(dot) and "grad 1.0000" in graph.describe(dot)
+
+
+def test_the_stepper_question_marks_are_in_the_text_too():
+    L, v = lesson_graph()
+    n = len(topological_order(L))
+    label = graph.describe(draw_graph(L, data=[None] * n, grad=[None] * n, local=[None] * n))
+    assert "L = d * f: data ?, grad ?, local derivatives ?, ?" in label

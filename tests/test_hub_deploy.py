@@ -121,7 +121,7 @@ def test_seed_home_copies_the_lessons_and_keeps_edits(tmp_path):
     course = classroom.seed_home(tmp_path)
     lessons = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in (course / "notebooks").glob("*.ipynb")) == lessons
-    assert (course / "notebooks" / "scalar.py").is_file()
+    assert not (course / "notebooks" / "scalar.py").exists()  # lesson 3 saves the learner's own engine
     # a lesson's link ../README.md resolves inside the copy
     assert (course / "notebooks" / ".." / "README.md").resolve().is_file()
     edited = course / "notebooks" / lessons[0]

@@ -194,3 +194,40 @@ def test_losses_accept_numpy_arrays_of_values():
 def test_loss_count_error_counts_array_items():
     with pytest.raises(ValueError, match="got 3 and 2"):
         mse_loss(np.array([Value(1.0), Value(2.0), Value(3.0)]), [1.0, 2.0])
+
+
+# ---- issue 19's nn gaps, each a regression test ----
+
+@pytest.mark.parametrize("lr", [np.float32(0.01), np.float64(0.01), np.array(0.01), 0.01, 1])
+def test_sgd_step_keeps_parameters_python_floats(lr):
+    model = MLP(2, [3, 1], seed=0)
+    model([1.5, -2.0]).backward()
+    sgd_step(model, lr)
+    assert all(type(p.data) is float for p in model.parameters())
+
+
+@pytest.mark.parametrize("lr", [Value(0.1), "0.1", None, 1j, [0.1]])
+def test_sgd_step_refuses_a_learning_rate_that_is_not_a_real_number(lr):
+    model = MLP(2, [1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TypeError, match="learning rate"):
+        sgd_step(model, lr)
+    assert [p.data for p in model.parameters()] == before  # nothing changed
+
+
+@pytest.mark.parametrize("kwargs", [{"activation": "gelu"}, {"out_activation": "swish"}])
+def test_mlp_checks_every_activation(kwargs):
+    with pytest.raises(ValueError, match="activation must be one of"):
+        MLP(2, [1], **kwargs)
+
+
+@pytest.mark.parametrize("sizes", [(n for n in [3, 1]), iter([3, 1]), range(3, 0, -2), (3, 1)])
+def test_mlp_sizes_can_be_any_iterable(sizes):
+    model = MLP(2, sizes, seed=0)
+    assert [len(layer.neurons) for layer in model.layers] == [3, 1]
+
+
+def test_l2_penalty_accepts_a_model_like_its_siblings():
+    model = MLP(2, [2, 1], seed=0)
+    assert l2_penalty(model, 0.5).data == l2_penalty(model.parameters(), 0.5).data
+    assert l2_penalty(model, 0.5).data == pytest.approx(0.5 * sum(p.data ** 2 for p in model.parameters()))

@@ -109,17 +109,20 @@ def test_ci_runs_make_test():
 def test_lab_listens_on_localhost_with_a_token_and_serves_the_repo_root():
     lab = _rule("lab")
     assert "--ServerApp.ip=127.0.0.1" in lab and "--IdentityProvider.token=" in lab and "secrets" in lab
-    assert "--ServerApp.root_dir=." in lab and "/lab/tree/notebooks" in lab
+    assert "--ServerApp.root_dir=." in lab and "/lab/tree/$(LESSONS)/01_derivatives.ipynb" in lab
 
 
 def test_make_test_runs_unit_notebook_and_browser_tests():
     rule = _rule("test")
-    assert "pytest tests" in rule and "--nbval notebooks" in rule and "--ignore" not in rule
-    assert " -m " not in rule.split("pytest tests")[1].split("\n")[0], "make test runs the slow tests too"
+    assert "$(PYTEST) $(CURDIR)/tests" in rule and "--nbval notebooks" in rule and "--ignore" not in rule
+    assert " -m " not in rule.split("/tests")[1].split("\n")[0], "make test runs the slow tests too"
+    # nbval runs on a copy of notebooks/ in a temporary folder: a test run changes no tracked file.
+    assert "\t@$(IN_A_COPY) && $(PYTEST)" in rule
+    assert "mktemp -d" in MAKEFILE and "cp -r notebooks" in MAKEFILE
     assert any((ROOT / "tests" / "browser").glob("test_*.py"))
     assert len(list((ROOT / "notebooks").glob("*.ipynb"))) >= 7
 
 
 def test_running_the_lessons_writes_no_bytecode_into_the_repository():
-    # Lessons 3-7 import notebooks/scalar.py; every make target's kernels inherit this setting.
+    # Lessons 4-7 import my_engine.py; every make target's kernels inherit this setting.
     assert re.search(r"^export PYTHONDONTWRITEBYTECODE := 1$", MAKEFILE, re.M)

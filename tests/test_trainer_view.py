@@ -112,3 +112,64 @@ def test_labels_zero_one_are_understood():
     view = training_view(X, Y01, steps=1)
     view.update(1, 0.1, linear(2.0, -1.0, 0.1))
     assert view.values["accuracy"] == pytest.approx(accuracy(linear(2.0, -1.0, 0.1)))
+
+
+@pytest.mark.parametrize("loss", [np.float64(0.7), np.float32(0.7), np.array(0.7)])
+def test_loss_may_be_a_numpy_number(loss):
+    view = training_view(X, Y, steps=4)
+    view.update(0, loss, linear(1, 0, 0))
+    assert view.error is None and view.values["loss"] == pytest.approx(0.7)
+
+
+@pytest.mark.slow  # several matplotlib drawings
+def test_step_slider_moves_by_the_recorded_interval_and_shows_the_step_in_the_table():
+    view = training_view(X, Y, steps=10, every=5)
+    slider = view.controls["step"]
+    assert slider.step == 5
+    run(view, 10)
+    slider.value = 6  # between two snapshots: the readout goes to the step the table shows
+    assert slider.value == view.values["step"] == 5
+    slider.value = 99
+    assert slider.value == 5 and "outside" in view.error
+
+
+@pytest.mark.slow  # several matplotlib drawings
+def test_step_slider_burst_draws_only_the_newest_snapshot():
+    import asyncio
+
+    from helpers import run_async
+
+    view = training_view(X, Y, steps=10, every=2)
+    run(view, 10)
+    drawn, real = [], view._draw
+    view._draw = lambda step, snap: drawn.append(step) or real(step, snap)
+
+    async def drag():
+        for k in (2, 4, 6, 8):
+            view.controls["step"].set_state({"value": k})
+        assert drawn == []
+        await asyncio.sleep(0.2)
+
+    run_async(drag)
+    assert drawn == [8] and view.values["step"] == 8
+
+
+def test_step_slider_readout_is_the_step_shown_when_steps_are_off_the_grid():
+    view = training_view(X, Y, steps=7, every=3)  # snapshots at 0, 3, 6 and 7
+    for k in (0, 3):
+        view.update(k, 1.0, linear(1, 0, 0))
+    view.controls["step"].disabled = False
+    view.controls["step"].value = 2
+    assert view.controls["step"].value == view.values["step"] == 0
+
+
+def test_the_drawing_says_its_step_loss_and_accuracy_in_text():
+    import html
+    import re
+
+    view = training_view(X, Y, steps=4, every=2)
+    run(view, 4)
+    view.controls["step"].value = 2
+    label = html.unescape(re.search(r'<svg role="img" aria-label="([^"]*)"', view._plot.value).group(1))
+    assert label == (f"decision boundary at step 2 of 4; loss {1 / 3:.4f}, "
+                     f"accuracy {view.values['accuracy']:.4f}")

@@ -630,7 +630,8 @@ def test_float_controls_refuse_nan_and_inf_with_a_message(name):
             assert control.value == before, (control_name, bad)
             assert e.error is not None and "finite number" in e.error and control_name in e.error
             assert e.values == values
-        control.value = control.min if before != control.min else control.max  # a real move clears it
+        lo, hi = ends(control)
+        control.value = lo if before != lo else hi  # a real move clears it
         assert e.error is None, (control_name, e.error)
 
 
@@ -721,3 +722,430 @@ def test_without_an_event_loop_every_change_redraws_at_once():
         assert ex.values["x"] == x and shown(ex, "x") == f"{x:.4f}"
     ex.controls["x"].value = 0.5  # code inside a running kernel also redraws at once
     assert ex.redraws == start + 4
+
+
+# ---- issue 18: explorers every learner can use at any pace ----
+
+def spy_draws(explorer, name):
+    """A list that gets controls[name].value each time the explorer redraws."""
+    drawn, real = [], explorer.update
+
+    def spying(*args, **kw):
+        drawn.append(explorer.controls[name].value)
+        return real(*args, **kw)
+
+    explorer.update = spying
+    return drawn
+
+
+def test_expression_output_never_takes_a_leafs_name():
+    ex = expression_explorer(lambda L, x: L * x, L=2.0, x=3.0)
+    v = ex.values
+    assert v["L"] == 2.0 and v["x"] == 3.0  # the leaves
+    assert v["out"] == 6.0 and v["dout/dL"] == 3.0 and v["dout/dx"] == 2.0  # the output and its grads
+    assert "dL/dL" not in v
+    assert_every_number_is_shown(ex)
+    assert expression_explorer(lambda a: a * 2.0, a=1.0).values["dL/da"] == 2.0  # unlabelled: still L
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_values_outside_a_sliders_range_are_refused_with_a_message(name):
+    e = ALL[name]()
+    for control_name, control in sliders(e).items():
+        before, values = control.value, dict(e.values)
+        lo, hi = ends(control)
+        for bad in (hi + abs(hi) + 1, lo - abs(lo) - 1):
+            control.value = bad
+            assert control.value == before, (control_name, bad)  # not clamped to the end
+            assert e.error is not None and "outside" in e.error and control_name in e.error, e.error
+            assert e.values == values
+        lo, hi = ends(control)
+        control.value = lo if before != lo else hi  # a real move clears it
+        assert e.error is None, (control_name, e.error)
+
+
+BURSTS = {  # a slider and the values a fast drag sends, newest last
+    "slope": ("x", (0.5, 1.0, 1.5, 2.0)), "nudge": ("a", (1.0, 0.0, -1.0)),
+    "stepper": ("a", (1.0, 3.0, 4.0)), "expression": ("a", (2.0, 3.0, 4.0)),
+    "neuron": ("x1", (0.1, 0.5, 1.0, 1.5)), "xor": ("seed", (1, 2, 3)),
+    "vanishing": ("init_scale", (0.5, 1.5, 2.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BURSTS))
+def test_a_burst_of_browser_changes_draws_only_the_newest_value(name):
+    ex = ALL[name]()
+    control, burst = BURSTS[name]
+    drawn = spy_draws(ex, control)
+
+    async def drag():
+        for value in burst:
+            browser_sets(ex.controls[control], value)
+        assert drawn == []  # nothing drawn while the changes queue up
+        await asyncio.sleep(0.2)
+
+    run_async(drag)
+    assert drawn == [burst[-1]]  # the newest value once, and nothing older after it
+    assert ex.controls[control].value == burst[-1] and ex.error is None
+
+
+def test_neuron_counts_every_click_of_one_step():
+    e = neuron_explorer()
+    for _ in range(12):
+        e.controls["step"].click()
+    assert e.steps == 12 and len(e.history) == 13 and e.values["step"] == 12
+
+
+def test_neuron_counts_clicks_that_arrive_while_one_is_handled():
+    e = neuron_explorer()
+    real, more = e._draw, []
+
+    def draw_while_clicks_arrive():
+        if not more:  # 11 more clicks come in while the first one is being drawn
+            more.append(True)
+            for _ in range(11):
+                e.controls["step"].click()
+        return real()
+
+    e._draw = draw_while_clicks_arrive
+    e.controls["step"].click()
+    assert e.steps == 12 and len(e.history) == 13
+    assert e.values["step"] == 12 and shown(e, "step") == "12"
+    assert e.values["loss"] == e.history[-1] and shown(e, "loss") == number_text(e.history[-1])
+
+
+def test_neuron_quick_clicks_in_the_browser_all_count_and_draw_once():
+    ref = neuron_explorer()
+    for _ in range(12):
+        ref.step()
+    e = neuron_explorer()
+    w1 = e.controls["w1"]
+
+    async def clicks():
+        start, echo = e.redraws, None
+        for _ in range(12):
+            e.controls["step"].click()
+            if echo is not None:  # the browser's echo of the step before arrives after this click
+                browser_sets(w1, echo)
+            echo = round(w1.value / w1.step) * w1.step
+        await asyncio.sleep(0.2)
+        return e.redraws - start
+
+    assert run_async(clicks) == 1
+    assert e.steps == 12 and len(e.history) == 13 and e.values["step"] == 12
+    assert w1.value == ref.controls["w1"].value and e.values["loss"] == ref.values["loss"]
+
+
+def test_neuron_lr_redraws_the_tables_but_not_the_loss_plot():
+    e = neuron_explorer()
+    plots = []
+    real = e._draw
+    e._draw = lambda: plots.append(1) or real()
+    e.controls["lr"].value = 1.0
+    assert plots == [] and e.values["new b"] == pytest.approx(0.1 + 1.0 * 0.0765, abs=1e-4)
+    e.step()
+    assert plots == [1]
+
+
+def test_xor_lr_and_steps_do_not_redraw_the_decision_plot():
+    e = xor_explorer()
+    boundaries, real = [], e._draw_boundary
+    e._draw_boundary = lambda: boundaries.append(1) or real()
+    start = e.redraws
+    e.controls["lr"].value = 0.5  # lr changes nothing shown until training runs
+    assert e.redraws == start and boundaries == []
+    e.controls["steps"].value = 100  # the loss axis changes, the untrained model does not
+    assert boundaries == [] and e.progress.max == 100
+    e.controls["seed"].value = 3  # a new model: a new picture
+    assert boundaries == [1]
+
+
+def test_a_change_that_arrives_during_a_redraw_is_drawn_after_it(monkeypatch):
+    from backprop_lab.widgets import chain
+
+    ex = chain_rule_explorer()
+    real, arrived = chain.draw_graph, []
+
+    def draw_while_x_moves(*args, **kw):
+        if not arrived:  # the learner moves x while the drawing for x = 0.5 is being made
+            arrived.append(True)
+            ex.controls["x"].value = 1.0
+        return real(*args, **kw)
+
+    monkeypatch.setattr(chain, "draw_graph", draw_while_x_moves)
+    ex.controls["x"].value = 0.5
+    assert ex.values["x"] == 1.0 and shown(ex, "x") == "1.0000" and shown(ex, "u") == "5.0000"
+    assert "data 1.0000" in svg_texts(ex)
+
+
+# ---- readable by everyone: full-size drawings, text alternatives, names, contrast, layout ----
+
+GRAPHS = ("chain", "stepper", "expression")
+
+
+def walk(widget):
+    """Every widget in a widget tree."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_explorer_drawings_are_full_size_in_a_scroll_box(name):
+    ex = ALL[name]()
+    page = ex._graph.value
+    svg = re.search(r"<svg\b[^>]*>", page).group(0)
+    width = float(re.search(r'\swidth="([\d.]+)px"', svg).group(1))
+    view = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg).group(1))
+    sizes = [float(f) * width / view for f in re.findall(r'<text\b[^>]*font-size="([\d.]+)"', page)]
+    assert sizes and min(sizes) >= 11  # CSS px, whatever the window width: nothing shrinks it
+    assert "max-width:none" in svg and width == pytest.approx(view * 4 / 3, abs=1)
+    box = re.match(r'<div class="backprop-lab-graph"[^>]*>', page).group(0)
+    assert "overflow-x:auto" in box and "max-width:100%" in box and 'tabindex="0"' in box
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_explorer_drawings_list_their_numbers(name):
+    ex = ALL[name]()
+    if name == "stepper":
+        run_to_end(ex)
+    label = html.unescape(re.search(r'<svg\b[^>]*\baria-label="([^"]*)"', ex._graph.value).group(1))
+    named = [k for k in ex.values if "/" not in k and isinstance(ex.values[k], float)]
+    assert len(named) >= 3
+    for key in named:
+        entry = re.search(rf"(?:^|; |\. ){re.escape(key)}(?: = [^:]*)?: data ([^,;.]+\.?\d*), grad ([^,;]+)", label)
+        assert entry, (key, label)
+        assert entry.group(1) == number_text(ex.values[key])
+        grad = 1.0 if key == "L" else ex.values[f"dL/d{key}"]
+        assert entry.group(2).rstrip(".") == number_text(grad)
+    assert "<details" in ex._graph.value
+
+
+FIGURES = {"slope": ["_plot"], "neuron": ["_plot"], "xor": ["_curve", "_boundary"], "vanishing": ["_plot"]}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_explorer_figures_have_a_text_alternative(name):
+    ex = ALL[name]()
+    for part in FIGURES[name]:
+        svg = re.search(r"<svg\b[^>]*>", getattr(ex, part).value).group(0)
+        assert 'role="img"' in svg and re.search(r'aria-label="[^"]*\d', svg), (part, svg[:200])
+
+
+def test_vanishing_figure_alt_lists_each_layers_number():
+    ex = vanishing_explorer(depth=5)
+    label = html.unescape(re.search(r'aria-label="([^"]*)"', ex._plot.value).group(1))
+    assert all(number_text(v) in label for v in ex.values["grad_norms"])
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_every_control_is_a_named_widget_in_the_explorer(name):
+    ex = ALL[name]()
+    tree = list(walk(ex.widget))
+    for key, control in ex.controls.items():
+        assert isinstance(control, W.DOMWidget) and control in tree  # Tab reaches it
+        assert control.description and control.tooltip, key
+        if key in sliders(ex) or isinstance(control, (W.Dropdown, W.ToggleButtons, W.Checkbox)):
+            assert control.description == key  # the name the lesson uses: x, w1, lr, depth
+    if "lr" in ex.controls:
+        assert "learning rate" in ex.controls["lr"].tooltip
+
+
+# WCAG 2 relative luminance and contrast ratio
+def luminance(colour):
+    """Relative luminance of a #rgb or #rrggbb colour."""
+    h = colour.lstrip("#")
+    h = "".join(c * 2 for c in h) if len(h) == 3 else h
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+LIGHT, DARK = "#ffffff", "#111111"  # JupyterLab's light and dark page backgrounds (near enough)
+
+
+def text_colours(page):
+    """(text colour, background or None, text) for every run of text under a fixed style colour."""
+    from html.parser import HTMLParser
+
+    found, stack = [], []
+
+    def style_of(attrs):
+        style = dict(attrs).get("style") or ""
+        pairs = [part.split(":", 1) for part in style.split(";") if ":" in part]
+        props = {k.strip().lower(): v.strip() for k, v in pairs}
+        return props.get("color"), props.get("background") or props.get("background-color")
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("br", "img", "input", "hr", "meta", "col"):
+                stack.append(style_of(attrs))
+
+        def handle_endtag(self, tag):
+            if stack and tag not in ("br", "img", "input", "hr", "meta", "col"):
+                stack.pop()
+
+        def handle_data(self, data):
+            if not data.strip():
+                return
+            colour = next((c for c, _ in reversed(stack) if c), None)
+            back = next((b for _, b in reversed(stack) if b), None)
+            if colour and not colour.startswith("var("):
+                found.append((colour, back, data.strip()))
+
+    Reader().feed(re.sub(r"<svg\b.*?</svg>", "", page, flags=re.S))  # drawings carry their own white ground
+    return found
+
+
+def assert_readable(page):
+    for colour, back, text in text_colours(page):
+        assert re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", colour), (colour, text)
+        grounds = [back] if back else [LIGHT, DARK]  # no ground of its own: it sits on the theme's
+        for ground in grounds:
+            assert contrast(colour, ground) >= 4.5, (colour, ground, text)
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_explorer_text_keeps_4_5_contrast_in_light_and_dark_themes(name):
+    ex = ALL[name]()
+    pages = html_texts(ex.widget) + [ex._repr_mimebundle_()["text/html"]]
+    for page in pages:
+        assert_readable(page)
+
+
+def test_the_chain_legend_is_dark_on_its_own_white_box():
+    legend = [p for p in html_texts(chain_rule_explorer().widget) if "backprop-lab-legend" in p][0]
+    runs = text_colours(legend)
+    assert {back for _, back, _ in runs} == {"#ffffff"} and len(runs) >= 4
+    assert contrast("#333", DARK) < 4.5  # what the legend was: dark grey on the dark theme
+
+
+def test_error_boxes_and_notes_keep_4_5_contrast():
+    from backprop_lab.widgets._base import error_html
+
+    assert_readable(error_html("x = nan refused"))
+    assert_readable(graph._note("a note", "digraph {}"))
+
+
+def test_drawing_colours_keep_4_5_contrast_on_their_fills():
+    from backprop_lab.style import COLORS as c
+
+    pairs = [(c["data"], c["data_fill"]), (c["grad"], c["grad_fill"]), (c["local"], "#ffffff"),
+             (c["edge"], "#ffffff"), ("#000000", c["highlight_fill"]), ("#000000", c["op_fill"])]
+    for colour, ground in pairs:
+        assert contrast(colour, ground) >= 4.5, (colour, ground)
+
+
+# ---- the stepper's box and its last step ----
+
+def test_stepper_keeps_one_height_and_marks_the_last_step():
+    ex = graph_stepper()
+    heights = set()
+    for _ in range(ex.total + 2):
+        heights.add((ex._graph.layout.min_height, ex._status.layout.min_height))
+        drawn = graph.svg_size(ex._graph.value)[1]
+        assert drawn <= int(ex._graph.layout.min_height[:-2])
+        assert not ex.controls["next"].disabled  # not at the end yet
+        if ex.state["step"] == ex.total - 1:
+            break
+        ex.next()
+    ex.next()
+    heights.add((ex._graph.layout.min_height, ex._status.layout.min_height))
+    assert len(heights) == 1  # reserved from the first drawing on: nothing jumps
+    assert ex.state["done"] and ex.controls["next"].disabled
+    assert "last step: every grad is filled in" in ex._status.value
+    ex.next()  # from code it stays at the end
+    assert ex.state["step"] == ex.total and ex.error is None
+    ex.prev()
+    assert not ex.controls["next"].disabled and "last step" not in ex._status.value
+
+
+# ---- lesson 6: a fixed log axis ----
+
+def test_vanishing_axis_range_is_fixed_across_settings():
+    from backprop_lab.widgets.vanishing import Y_RANGE
+
+    ex = vanishing_explorer()
+    ranges = set()
+    for depth, activation in ((30, "relu"), (10, "relu"), (10, "sigmoid"), (30, "tanh"), (5, "tanh")):
+        ex.set(depth=depth, activation=activation)
+        ax = ex.plot_figure(ex.values["grad_norms"]).axes[0]
+        ranges.add(tuple(round(math.log10(v)) for v in ax.get_ylim()))
+    assert ranges == {(round(math.log10(Y_RANGE[0])), round(math.log10(Y_RANGE[1])))} == {(-12, 2)}
+
+
+def test_vanishing_axis_widens_by_whole_decades_for_values_outside():
+    from backprop_lab.widgets.vanishing import y_range
+
+    lo, hi = y_range([3e-21, 5.0, 4e7])
+    assert (lo, hi) == (1e-21, 1e8)
+
+
+# ---- lesson 5: a layout that wraps, and one step count ----
+
+def test_xor_rows_wrap_instead_of_overflowing():
+    ex = xor_explorer()
+    rows = [w for w in ex.widget.children if isinstance(w, W.Box) and not isinstance(w, W.HTML)]
+    assert rows and all(w.layout.flex_flow == "row wrap" for w in rows)
+    for part in (ex._ledger, ex._curve, ex._boundary):
+        assert part.layout.min_width and int(part.layout.min_width[:-2]) <= 340
+    assert sum(int(p.layout.min_width[:-2]) for p in (ex._ledger, ex._curve, ex._boundary)) > 760  # wraps at 900 px
+
+
+def step_cell(explorer):
+    return int(re.search(r'data-name="step"[^>]*>(\d+)<', explorer._ledger.value).group(1))
+
+
+def test_xor_table_step_matches_the_loss_curve_while_training():
+    ex = xor_explorer(steps=100)
+    seen = []
+    ex._curve.observe(lambda change: seen.append((len(ex.losses), step_cell(ex), ex._ledger.value)), names="value")
+    ex.train()
+    assert len(seen) >= 4
+    for drawn, shown, table in seen:
+        assert drawn == shown and f"step {drawn}</b>" in table
+    assert "after training, step 100" in ex._ledger.value
+
+
+def test_the_slope_legend_does_not_cover_the_curve():
+    ex = slope_explorer(x_range=(-3.0, 4.0))
+    fig = ex._fig
+    renderer = fig._get_renderer()
+    ax = fig.axes[0]
+    legend, plot = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert not legend.overlaps(plot)
+    assert [t.get_fontsize() >= 9 for t in ax.get_legend().get_texts()] == [True] * 3
+
+
+def test_lab_settings_save_widget_state():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "jupyter-config/share/jupyter/lab/settings/overrides.json"
+    assert json.loads(path.read_text())["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+
+
+def test_every_explorer_carries_the_slider_keys_helper():
+    """The invisible SliderKeys widget names each slider handle and keeps its arrow keys (browser side)."""
+    import backprop_lab as bl
+    from backprop_lab.widgets.keyboard import SliderKeys
+    for make in (bl.slope_explorer, bl.nudge_explorer, bl.chain_rule_explorer, bl.neuron_explorer,
+                 bl.xor_explorer, bl.vanishing_explorer):
+        ex = make()
+        assert sum(isinstance(w, SliderKeys) for w in ex.widget.children) == 1, make.__name__
+    assert "aria-label" in SliderKeys._esm and "preventDefault" in SliderKeys._esm
+
+
+def test_figure_explorers_redraw_on_release_and_graph_explorers_while_dragging():
+    """A figure costs tens of ms: those explorers redraw once per release, so no older picture arrives after it."""
+    import backprop_lab as bl
+    for make, live in ((bl.slope_explorer, False), (bl.nudge_explorer, False), (bl.neuron_explorer, False),
+                       (bl.xor_explorer, False), (bl.vanishing_explorer, False), (bl.chain_rule_explorer, True)):
+        sliders = [c for c in make().controls.values() if hasattr(c, "continuous_update")]
+        assert sliders and all(c.continuous_update is live for c in sliders), make.__name__

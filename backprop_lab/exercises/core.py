@@ -9,6 +9,9 @@ import html
 import math
 from numbers import Real
 
+from ..style import plain_number
+from .guard import TookTooLong, guarded, limits
+
 __all__ = ["Verdict", "Mark", "checker", "close", "as_number", "call", "NOT_WRITTEN", "NO_RETURN"]
 
 NOT_WRITTEN = "not written yet: replace the `raise NotImplementedError` line with your code"
@@ -30,6 +33,7 @@ class Verdict:
 
     def __init__(self, title, marks=(), hint=""):
         self.title, self.marks, self.hint = title, list(marks), hint
+        self.solution = ""  # set by exercise() after two failed tries
 
     @property
     def ok(self):
@@ -44,6 +48,8 @@ class Verdict:
         lines = [head] + [f"  {m}" for m in self.marks]
         if self.hint and not self.ok:
             lines.append(f"  hint: {self.hint}")
+        if self.solution and not self.ok:
+            lines.append("  the solution:\n" + "\n".join(f"    {line}" for line in self.solution.splitlines()))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -56,6 +62,9 @@ class Verdict:
         )
         hint = (f"<div><i>hint: {html.escape(self.hint)}</i></div>"
                 if self.hint and not self.ok else "")
+        if self.solution and not self.ok:
+            hint += (f"<details><summary>Show the solution</summary><pre style='color:#222'>"
+                     f"{html.escape(self.solution)}</pre></details>")
         return (
             f"<div class='backprop-lab-verdict' style='background:{colour};border-left:5px solid {border};"
             f"padding:6px 12px;margin:4px 0;color:#222'><b>{'PASS' if self.ok else 'NOT YET'}: "
@@ -67,6 +76,7 @@ def as_number(result, what):
     """``(float, None)`` for a finite real number, else ``(None, message)`` saying what came back."""
     if result is None:
         return None, f"{what} returned None: did you forget `return`?"
+    result = plain_number(result)
     if isinstance(result, bool) or not isinstance(result, Real):
         return None, f"{what} returned a {type(result).__name__} ({result!r:.40}), not a number"
     result = float(result)
@@ -81,7 +91,7 @@ def call(fn, args):
         return fn(*args), None
     except NotImplementedError:
         return None, NOT_WRITTEN
-    except Exception as exc:  # noqa: BLE001 - learner code
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 - learner code
         return None, f"{type(exc).__name__}: {exc}"
 
 
@@ -92,8 +102,13 @@ def checker(title):
         @functools.wraps(check)
         def run(*args, **kwargs):
             try:
-                return check(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+                with guarded():  # a time limit, and the learner's printing capped
+                    return check(*args, **kwargs)
+            except TookTooLong:
+                return Verdict(title, [Mark(False, f"your code took longer than {limits['seconds']:g} s, so the "
+                                                   "check stopped it")],
+                               hint="look for a loop that never ends, or try a smaller input first")
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 - learner code
                 return Verdict(title, [Mark(False, f"your code raised {type(exc).__name__}: {exc}")],
                                hint="run your function on a simple input to see where it fails")
         return run

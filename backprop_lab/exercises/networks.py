@@ -1,20 +1,24 @@
-"""Checkers for small networks on XOR: accuracy, the smallest ReLU layer that learns it, and the
-two-layer backward pass written by hand in NumPy.
+"""Checkers for small networks on XOR: the learner's Neuron, Layer, MLP.parameters() and training loop,
+the smallest ReLU layer that learns XOR, and the two-layer backward pass written by hand in NumPy.
 
 A stub that still raises NotImplementedError, or returns None, is "not written yet", with no hint.
 Hints appear only after a real attempt fails, and a failing mark never shows the right answer.
 """
 
-from numbers import Integral, Real
+import math
+import random
+from numbers import Integral
 
 import numpy as np
 
 from ..datasets import xor
 from ..engine import Value
 from ..nn import MLP
+from ..style import plain_number
 from .core import NO_RETURN, NOT_WRITTEN, Mark, Verdict, call, checker, close
 
-__all__ = ["check_accuracy", "check_smallest_relu_layer", "check_two_layer_grads"]
+__all__ = ["check_neuron_call", "check_layer", "check_mlp_parameters", "check_training_loop",
+           "check_smallest_relu_layer", "check_two_layer_grads"]
 
 
 def _short(v):
@@ -22,43 +26,271 @@ def _short(v):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-# ---------------------------------------------------------------- accuracy
+# ---------------------------------------------------------------- the learner's Neuron, Layer and MLP
 
-ACCURACY_CASES = (  # (predictions, targets, accuracy with a 0.5 threshold)
-    ([0.1, 0.9, 0.8, 0.2], [0, 1, 1, 0], 1.0),
-    ([0.4, 0.6, 0.7, 0.6], [0, 1, 1, 0], 0.75),
-    ([0.9, 0.1, 0.3, 0.7], [0, 1, 1, 0], 0.0),
-    ([0.51, 0.49], [1, 1], 0.5),
-    ([0.2, 0.3, 0.9], [0.0, 0.0, 1.0], 1.0),
+_ACTS = {"tanh": math.tanh, "sigmoid": lambda z: 1.0 / (1.0 + math.exp(-z)), "relu": lambda z: max(z, 0.0)}
+_SLOPES = {"tanh": lambda z: 1.0 - math.tanh(z) ** 2,
+           "sigmoid": lambda z: _ACTS["sigmoid"](z) * (1.0 - _ACTS["sigmoid"](z)), "relu": lambda z: float(z > 0)}
+
+# (activation, weights, bias, inputs): no input in {0, ±0.5, ±1}, each z well away from 0
+NEURON_CASES = (
+    ("tanh", (0.4, -0.3, 0.9), -0.2, (1.5, -2.0, 0.7)),      # z = 1.63
+    ("sigmoid", (-0.6, 0.2), 0.3, (2.5, -1.2)),              # z = -1.44
+    ("relu", (0.7, 0.35, -0.4), 0.15, (1.2, 0.8, -0.9)),     # z = 1.63
 )
 
 
-@checker("your accuracy(preds, targets)")
-def check_accuracy(fn):
-    """Check fn(preds, targets) -> the fraction (0 to 1) of predictions on the right side of 0.5."""
-    title = "your accuracy(preds, targets)"
+class _Stub(Exception):
+    """An earlier exercise's part is still the stub: say which one."""
+
+
+def _build(what, make, earlier=None):
+    """make() with Python's random state kept as it was, so checking never changes the lesson's numbers."""
+    state = random.getstate()
+    try:
+        return make()
+    except NotImplementedError:
+        if earlier:
+            raise _Stub(earlier) from None
+        raise
+    finally:
+        random.setstate(state)
+
+
+def _is_node(v):
+    return hasattr(v, "data") and hasattr(v, "grad") and hasattr(v, "backward")
+
+
+def _neuron_mark(neuron, act, w, b, x):
+    """One mark for one neuron: its output, then the gradients that reach its weights and bias."""
+    case = f"{act} neuron, x={list(x)}"
+    cls = type(neuron.w[0]) if getattr(neuron, "w", None) else Value
+    neuron.w, neuron.b = [cls(float(v)) for v in w], cls(float(b))
+    z = sum(wi * xi for wi, xi in zip(w, x)) + b
+    out, error = call(neuron, (list(x),))
+    if error:
+        return None if error == NOT_WRITTEN else Mark(False, f"{case}: your code raised {error}")
+    if out is None:
+        return Mark(False, f"{case}: {NO_RETURN}")
+    if not _is_node(out):
+        return Mark(False, f"{case}: returned {type(out).__name__} {out!r:.30}, not a {cls.__name__}: "
+                           "keep it a Scalar so that backward() can reach the weights")
+    got, want = plain_number(out.data), _ACTS[act](z)
+    if not close(got, want, rel=1e-9, abs_=1e-12):
+        slips = [(z, "that is z itself: apply the activation, getattr(z, self.activation)()"),
+                 (_ACTS[act](z - b), "the bias is missing: start the sum at self.b"),
+                 (_ACTS[act](z + b), "the bias is added twice"),
+                 *[(f(z), f"that is {name}(z): use self.activation, not a fixed {name}")
+                   for name, f in _ACTS.items() if name != act]]
+        why = next((text for wrong, text in slips if close(got, wrong, rel=1e-9, abs_=1e-12)), "not right yet")
+        return Mark(False, f"{case}: output {got:.4f}: {why}")
+    out.backward()
+    slope = _SLOPES[act](z)
+    grads = [plain_number(p.grad) for p in neuron.w]
+    if not all(close(g, slope * xi, rel=1e-9, abs_=1e-12) for g, xi in zip(grads, x)):
+        why = ("no gradient reached the weights: use the Scalars self.w in the sum, not their .data"
+               if all(g == 0 for g in grads) else "the weights' gradients are not right yet")
+        return Mark(False, f"{case}: output right, but {why}")
+    if not close(plain_number(neuron.b.grad), slope, rel=1e-9, abs_=1e-12):
+        return Mark(False, f"{case}: output right, but no gradient reached the bias: use the Scalar self.b")
+    return Mark(True, f"{case}: output {got:.4f}, and backward() reaches every weight and the bias")
+
+
+@checker("your Neuron.__call__")
+def check_neuron_call(neuron_class):
+    """Check Neuron(nin, activation)(x) = activation(w·x + b) as a graph node, on neurons of its own."""
+    title = "your Neuron.__call__"
     marks = []
-    for preds, targets, want in ACCURACY_CASES:
-        case = f"preds={preds}, targets={targets}"
-        got, error = call(fn, (list(preds), list(targets)))
-        if error == NOT_WRITTEN or (error is None and got is None):
-            return Verdict(title, [Mark(False, error or NO_RETURN)])
-        if error:
-            marks.append(Mark(False, f"{case}: your code raised {error}"))
-            continue
-        if isinstance(got, bool) or not isinstance(got, Real):
-            marks.append(Mark(False, f"{case}: expected a number, got {_short(got)}"))
-            continue
-        if close(got, want, rel=0, abs_=1e-9):
-            marks.append(Mark(True, f"{case}: {got:.2f}"))
-        elif want and close(got, 100 * want, rel=0, abs_=1e-9):
-            marks.append(Mark(False, f"{case}: {got:g} looks like a percentage; return a fraction (0 to 1)"))
-        elif close(got, 1 - want, rel=0, abs_=1e-9):
-            marks.append(Mark(False, f"{case}: {got:.2f} is the fraction of wrong answers, not right ones"))
-        else:
-            marks.append(Mark(False, f"{case}: {got:.4g} is not right yet"))
-    hint = "count the predictions on the same side of 0.5 as their target, then divide by how many there are"
+    for act, w, b, x in NEURON_CASES:
+        neuron = _build("Neuron", lambda: neuron_class(len(w), act))
+        mark = _neuron_mark(neuron, act, w, b, x)
+        if mark is None:
+            return Verdict(title, [Mark(False, NOT_WRITTEN)])
+        marks.append(mark)
+    hint = "z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b), then return getattr(z, self.activation)()"
     return Verdict(title, marks, hint)
+
+
+def _param_marks(what, got, want, per):
+    """Marks for a parameters() list: flat, complete, the module's own objects, in the lesson's order."""
+    if not isinstance(got, list):
+        return [Mark(False, f"{what}.parameters() returned a {type(got).__name__}: return one flat list")]
+    if got and all(isinstance(g, list) for g in got):
+        return [Mark(False, f"{what}.parameters() returned a list of lists: flatten it into one list")]
+    if len(got) != len(want):
+        return [Mark(False, f"{what}.parameters() lists {len(got)} numbers, but it has {len(want)} ({per})")]
+    if not all(g is t for g, t in zip(got, want)):
+        if {id(g) for g in got} == {id(t) for t in want}:
+            return [Mark(False, f"{what}.parameters(): the right parameters in another order; list them "
+                                "layer by layer, neuron by neuron, each neuron's weights before its bias")]
+        return [Mark(False, f"{what}.parameters(): these are not the network's own Scalars (copies, or .data "
+                            "numbers?); an update must change the very objects the forward pass uses")]
+    return [Mark(True, f"{what}.parameters(): all {len(want)}, flat, in order, the network's own objects")]
+
+
+@checker("your Layer")
+def check_layer(layer_class):
+    """Check Layer(nin, nout, activation): its neurons, its outputs and its parameters()."""
+    title = "your Layer"
+    try:
+        layer = _build("Layer", lambda: layer_class(3, 2, "tanh"))
+    except NotImplementedError:
+        return Verdict(title, [Mark(False, NOT_WRITTEN)])
+    neurons = getattr(layer, "neurons", None)
+    if not isinstance(neurons, list) or len(neurons) != 2:
+        return Verdict(title, [Mark(False, f"Layer(3, 2, 'tanh').neurons should be a list of 2 neurons, "
+                                           f"got {_short(neurons)}")], "one Neuron(nin, activation) per output")
+    marks = []
+    if neurons[0] is neurons[1]:
+        marks.append(Mark(False, "both neurons are one object ([Neuron(...)] * nout repeats one neuron): "
+                                 "make a new Neuron for each output"))
+    elif any(len(n.w) != 3 or n.activation != "tanh" for n in neurons):
+        marks.append(Mark(False, "each neuron should read nin = 3 inputs and use the layer's activation"))
+    else:
+        marks.append(Mark(True, "Layer(3, 2, 'tanh') holds 2 separate tanh neurons with 3 weights each"))
+    x = [1.5, -2.0, 0.7]
+    first, err = call(neurons[0], (x,))
+    out, error = call(layer, (x,))
+    if err == NOT_WRITTEN:
+        marks.append(Mark(False, "the layer's outputs come from Neuron.__call__: finish Exercise 5.1 first"))
+    elif error:
+        marks.append(Mark(False, "calling the layer: " + ("not written yet" if error == NOT_WRITTEN else error)))
+    elif not isinstance(out, list) or len(out) != 2 or not all(_is_node(o) for o in out):
+        marks.append(Mark(False, f"layer(x) should return a list with one Scalar per neuron, got {_short(out)}"))
+    elif not all(close(o.data, n(x).data, rel=1e-12) for o, n in zip(out, neurons)):
+        marks.append(Mark(False, "layer(x) should be [n(x) for n in self.neurons], in the neurons' order"))
+    else:
+        marks.append(Mark(True, "layer(x) returns each neuron's output, in order"))
+    got, error = call(layer.parameters, ())
+    want = [p for n in neurons for p in [*n.w, n.b]]
+    marks += ([Mark(False, "Layer.parameters(): " + ("not written yet" if error == NOT_WRITTEN else error))]
+              if error else _param_marks("Layer", got, want, "2 neurons × (3 weights + 1 bias)"))
+    hint = ("self.neurons = [Neuron(nin, activation) for _ in range(nout)]; __call__ returns [n(x) for n in "
+            "self.neurons]; parameters() lists each neuron's parameters one after the other")
+    return Verdict(title, marks, hint)
+
+
+@checker("your MLP.parameters()")
+def check_mlp_parameters(mlp_class):
+    """Check MLP(...).parameters(): every layer's parameters, flat, in order, the network's own objects."""
+    title = "your MLP.parameters()"
+    try:
+        model = _build("MLP", lambda: mlp_class(2, [3, 1]), earlier="5.2")
+    except _Stub:
+        return Verdict(title, [Mark(False, "MLP() builds Layers: finish Exercise 5.2 (Layer) first")])
+    want = [p for layer in model.layers for n in layer.neurons for p in [*n.w, n.b]]
+    got, error = call(model.parameters, ())
+    if error == NOT_WRITTEN:
+        done, err = call(model.layers[0].parameters, ())
+        text = NOT_WRITTEN if err is None else "it calls Layer.parameters(): finish Exercise 5.2 first"
+        return Verdict(title, [Mark(False, text)])
+    if error:
+        return Verdict(title, [Mark(False, f"your code raised {error}")], "ask each layer for its parameters")
+    marks = _param_marks("MLP(2, [3, 1])", got, want, "3 × (2 + 1) in the hidden layer, 3 + 1 in the output")
+    if not marks[0].ok and isinstance(got, list) and len(got) in (9, 4):
+        marks = [Mark(False, f"MLP(2, [3, 1]).parameters() has only {'the hidden' if len(got) == 9 else 'the last'}"
+                             " layer's: list every layer's parameters")]
+    return Verdict(title, marks, "[p for layer in self.layers for p in layer.parameters()]")
+
+
+# ---------------------------------------------------------------- the training loop
+
+LOOP_STEPS, LOOP_LR, LOOP_SEED = 4, 0.8, 3
+
+
+class _Watched:
+    """A network that counts its zero_grad() calls, so the loop's reset can be seen."""
+
+    def __init__(self, model):
+        self.model, self.layers, self.resets = model, model.layers, 0
+
+    def __call__(self, x):
+        return self.model(x)
+
+    def parameters(self):
+        return self.model.parameters()
+
+    def zero_grad(self):
+        self.resets += 1
+        self.model.zero_grad()
+
+
+def _loop_net():
+    return MLP(2, [3, 1], activation="tanh", out_activation="sigmoid", seed=LOOP_SEED)
+
+
+def _reference_loop(reset=True, order="before", sign=-1.0, lr=LOOP_LR, stale=False):
+    """Final parameters of the lesson's loop on XOR, or of one of its usual slips."""
+    X, y = xor()
+    data, targets = [[float(a), float(b)] for a, b in X], [float(t) for t in y]
+    model = _loop_net()
+
+    def loss_now():
+        preds = [model(x) for x in data]
+        return sum(((p - t) ** 2 for p, t in zip(preds, targets)), Value(0.0)) * (0.5 / len(targets))
+
+    loss = loss_now()
+    for _ in range(LOOP_STEPS):
+        loss = loss if stale else loss_now()
+        if reset and order == "before":
+            model.zero_grad()
+        loss.backward()
+        if reset and order == "after":
+            model.zero_grad()
+        for p in model.parameters():
+            p.data += sign * lr * p.grad
+    return [p.data for p in model.parameters()]
+
+
+_LOOP_SLIPS = (
+    (dict(reset=False), "the grads are never reset: backward() adds into .grad, so every update uses the "
+                        "sum of all the gradients so far (section 5 shows where that leads)"),
+    (dict(order="after"), "the parameters never move: the grads are reset after backward() and before the "
+                          "update, so the update sees zeros; reset them before backward()"),
+    (dict(sign=1.0), "the update climbs the loss: p.data -= lr * p.grad goes downhill"),
+    (dict(lr=1.0), "the update ignores lr: p.data -= lr * p.grad"),
+    (dict(stale=True), "the forward pass runs once, before the loop: each step needs a new forward pass, "
+                       "or backward() reads the old graph"),
+)
+
+
+@checker("your training loop, train(model, steps, lr)")
+def check_training_loop(train):
+    """Run the learner's train(model, steps, lr, every=0) on a small XOR network and compare with the lesson's loop."""
+    title = "your training loop, train(model, steps, lr)"
+    model = _Watched(_loop_net())
+    before = [p.data for p in model.parameters()]
+    losses, error = call(train, (model, LOOP_STEPS, LOOP_LR, 0))
+    if error == NOT_WRITTEN:
+        return Verdict(title, [Mark(False, NOT_WRITTEN)])
+    if error:
+        return Verdict(title, [Mark(False, f"your code raised {error}")],
+                       "four lines in the loop: forward (the loss), model.zero_grad(), loss.backward(), the update")
+    got = [p.data for p in model.parameters()]
+    want = _reference_loop()
+    case = f"{LOOP_STEPS} steps at lr {LOOP_LR} on a 2-3-1 network"
+    if all(close(g, t, rel=1e-9, abs_=1e-12) for g, t in zip(got, want)):
+        marks = [Mark(True, f"{case}: every parameter ends where the lesson's loop puts it")]
+        if model.resets < LOOP_STEPS:
+            marks.append(Mark(False, "reset the grads with model.zero_grad(), once per step: section 5 runs "
+                                     "your loop on a network whose zero_grad() forgets"))
+        elif isinstance(losses, list) and len(losses) == LOOP_STEPS and all(
+                close(a, b, rel=0, abs_=1e-15) for a, b in zip(losses, losses[1:])):
+            marks.append(Mark(False, "the recorded losses never change: record each step's own loss"))
+        else:
+            marks.append(Mark(True, "the grads are reset with model.zero_grad() before every backward()"))
+        return Verdict(title, marks)
+    if all(close(g, t, rel=0, abs_=1e-15) for g, t in zip(got, before)):
+        why = next(text for kw, text in _LOOP_SLIPS if kw == dict(order="after"))
+        if model.resets == 0:
+            why = "the parameters never move: is the update written to p.data (p.data -= lr * p.grad)?"
+    else:
+        why = next((text for kw, text in _LOOP_SLIPS
+                    if all(close(g, t, rel=1e-9, abs_=1e-12) for g, t in zip(got, _reference_loop(**kw)))),
+                   "the parameters do not end where the lesson's loop puts them")
+    return Verdict(title, [Mark(False, f"{case}: {why}")],
+                   "forward: loss = half_mse([model(x) for x in data], targets); then model.zero_grad(), "
+                   "loss.backward(), and for each p in model.parameters(): p.data -= lr * p.grad")
 
 
 # ---------------------------------------------------------------- the smallest ReLU layer

@@ -11,6 +11,11 @@ observer only marks the explorer out of date and schedules one redraw, so a fast
 busy machine) draws the newest value once instead of replaying every value in the queue.
 Changes made by code (``ex.controls["x"].value = 0.4``) redraw at once, and reading ``values``
 brings a pending redraw forward, so code always sees the numbers for the current controls.
+A change that arrives while a redraw runs (say, a click handled meanwhile) makes that redraw
+run once more when it ends, so the last drawing is always of the newest state.
+
+Every slider refuses NaN, ±inf and values outside its range with a message in the explorer,
+instead of ipywidgets' silent clamp to the nearest end.
 """
 
 import asyncio
@@ -23,11 +28,17 @@ import ipywidgets as W
 from traitlets import TraitError, validate
 
 from ..plots import figure_svg
+from .keyboard import SliderKeys
 from ..style import COLORS, number_text
 
-__all__ = ["Explorer", "figure_svg", "error_html", "ledger_html", "grid_html", "number_text",
-           "float_slider", "log_slider", "int_slider", "check_choice", "FloatSlider", "FloatLogSlider"]
+__all__ = ["Explorer", "figure_svg", "wrap_row", "error_html", "ledger_html", "grid_html", "number_text",
+           "float_slider", "log_slider", "int_slider", "check_choice", "FloatSlider", "FloatLogSlider",
+           "IntSlider"]
 
+# What each control does, in words, where its name alone is short; shown on hover, read by screen readers.
+TOOLTIPS = {"lr": "learning rate lr", "h": "step size h", "init_scale": "initial weight scale",
+            "seed": "random seed", "hidden": "hidden units", "depth": "number of layers",
+            "steps": "training steps"}
 MIN_GAP = 0.02  # seconds between two coalesced redraws, so queued browser changes drain first
 
 
@@ -49,7 +60,9 @@ class Explorer:
 
     title = ""
     kind = "explorer"  # what the placeholder calls it: "▶ Run this cell to use the live <kind>."
-    coalesce = True  # queued browser changes draw only the newest value (see the module docstring)
+    # Redraw while a slider is dragged. An explorer that draws a figure (tens of ms) sets this False:
+    # it redraws once, on release, so a drag never leaves older pictures arriving after the last one.
+    live = True
 
     def __init__(self):
         self.controls = {}
@@ -57,7 +70,9 @@ class Explorer:
         self.error = None  # the last error text, or None when the last update worked
         self._error_box = W.HTML(layout=W.Layout(min_height="0px"))
         self._quiet = False  # True while code sets several controls at once
-        self._dirty = False  # a browser change waits for its redraw
+        self._dirty = False  # a change waits for its redraw
+        self._drawing = False  # update() is running
+        self._refusal = None  # the last message about a refused slider value
         self._scheduled = None
         self._last_draw = 0.0
         self.redraws = 0  # how many times update() ran (the coalescing test counts them)
@@ -66,13 +81,17 @@ class Explorer:
 
     def _finish(self, children):
         """Wire every control to the update path, build ``self.widget``, and draw once."""
-        for control in self.controls.values():
+        for name, control in self.controls.items():
+            if not control.tooltip:  # a name a screen reader and a mouse pointer can find
+                control.tooltip = TOOLTIPS.get(name, control.description or name)
+            if hasattr(control, "continuous_update") and not self.live:
+                control.continuous_update = False
             if hasattr(control, "value"):
                 control.observe(self._on_change, names="value")
-            if isinstance(control, (FloatSlider, FloatLogSlider)):
+            if isinstance(control, _Checked):
                 control.refuse = self._refused
         head = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-        self.widget = W.VBox(head + list(children) + [self._error_box])
+        self.widget = W.VBox(head + list(children) + [self._error_box, SliderKeys()])
         self.widget.add_class("backprop-lab-explorer")
         self.refresh()
 
@@ -81,9 +100,17 @@ class Explorer:
         return True
 
     def _on_change(self, change):
-        if self._quiet or not self.changed(change):
+        if self._quiet:
             return
-        loop = _running_loop() if self.coalesce and _from_browser(change) else None
+        if not self.changed(change):
+            if self.error is not None and self.error == self._refusal:  # a good value after a refused one
+                self._show_error(None)
+            return
+        self.redraw(soon=_from_browser(change))
+
+    def redraw(self, soon=False):
+        """Redraw now, or with soon=True (while an event loop runs) once, after the changes queued behind this one."""
+        loop = _running_loop() if soon else None
         if loop is None:
             self.refresh()
             return
@@ -104,9 +131,17 @@ class Explorer:
 
     def refresh(self, change=None):
         """Run ``update()`` for the current controls; show any error inside the explorer instead of raising it."""
-        self._dirty = False
-        self.redraws += 1
-        self.guarded(self.update)
+        self._dirty = True
+        if self._drawing:  # called from inside update(): the running redraw goes round once more
+            return
+        self._drawing = True
+        try:
+            while self._dirty:
+                self._dirty = False
+                self.redraws += 1
+                self.guarded(self.update)
+        finally:
+            self._drawing = False
         self._last_draw = time.monotonic()
 
     @property
@@ -127,19 +162,19 @@ class Explorer:
         except Exception as exc:  # noqa: BLE001 - a control must never crash the kernel
             self._show_error(f"{type(exc).__name__}: {exc}")
             return None
-        self.error = None
-        self._error_box.value = ""
+        self._show_error(None)
         return result
 
     def _show_error(self, message):
+        """Show ``message`` in the explorer's error box (None clears it)."""
         self.error = message
-        self._error_box.value = error_html(message)
+        self._error_box.value = "" if message is None else error_html(message)
 
-    def _refused(self, control, value):
-        """A float control was given NaN or inf: keep its value and say so in the explorer."""
+    def _refused(self, control, value, why):
+        """A slider was given NaN, inf or a value outside its range: keep its value and say so in the explorer."""
         name = control.description or "a control"
-        self._show_error(f"{name} = {value!r} refused: it needs a finite number "
-                         f"(it stays at {number_text(control.value)})")
+        self._refusal = f"{name} = {value!r} refused: {why} (it stays at {number_text(control.value)})"
+        self._show_error(self._refusal)
 
     def set(self, **values):
         """Set several controls by name (each change refreshes, as a slider drag would)."""
@@ -167,7 +202,7 @@ class Explorer:
         text = self.placeholder()
         bundle["text/plain"] = text
         bundle["text/html"] = (f'<div class="backprop-lab-placeholder" style="padding:6px 10px;'
-                               f'border:1px dashed #999;color:#333">{html.escape(text)}</div>')
+                               f'border:1px dashed #999;color:#333;background:#ffffff">{html.escape(text)}</div>')
         return bundle
 
     def __repr__(self):
@@ -178,28 +213,59 @@ class Explorer:
 
 # ---- controls: numbers checked once, here ----
 
-class _Finite:
-    """A float control that refuses NaN and ±inf: the value stays and ``refuse(control, value)`` is told."""
+SLACK = 1e-9  # a value this close to an end (relative to the range) is rounding, not a move past it
+
+
+class _Checked:
+    """A slider that refuses NaN, ±inf and values outside [min, max]: the value stays and
+    ``refuse(control, value, why)`` is told (ipywidgets alone would clamp them silently)."""
 
     refuse = None
+
+    def _outside(self, value):
+        lo, hi = self.min, self.max
+        slack = SLACK * (hi - lo)
+        return not lo - slack <= value <= hi + slack
+
+    def _why_not(self, value):
+        if not math.isfinite(value):
+            return "it needs a finite number"
+        if self._outside(value):
+            lo, hi = self._ends()
+            return f"it is outside the slider's range [{number_text(lo)}, {number_text(hi)}]"
+        return None
+
+    def _ends(self):
+        return self.min, self.max
 
     @validate("value")
     def _validate_value(self, proposal):
         value = proposal["value"]
-        if not math.isfinite(value):
+        why = self._why_not(value)
+        if why:
             if self.refuse is None:
-                raise TraitError(f"{self.description or 'value'} needs a finite number, got {value!r}")
-            self.refuse(self, value)
+                raise TraitError(f"{self.description or 'value'} = {value!r} refused: {why}")
+            self.refuse(self, value, why)
             return self.value
-        return super()._validate_value(proposal)
+        return super()._validate_value(proposal)  # clamps only a rounding error at an end
 
 
-class FloatSlider(_Finite, W.FloatSlider):
-    """ipywidgets' FloatSlider that refuses NaN and inf."""
+class FloatSlider(_Checked, W.FloatSlider):
+    """ipywidgets' FloatSlider that refuses NaN, inf and values outside its range."""
 
 
-class FloatLogSlider(_Finite, W.FloatLogSlider):
-    """ipywidgets' FloatLogSlider that refuses NaN and inf."""
+class FloatLogSlider(_Checked, W.FloatLogSlider):
+    """ipywidgets' FloatLogSlider that refuses NaN, inf and values outside its range."""
+
+    def _outside(self, value):  # compared in exponents: the range spans powers of the base
+        return value <= 0 or super()._outside(math.log(value, self.base))
+
+    def _ends(self):
+        return self.base ** self.min, self.base ** self.max
+
+
+class IntSlider(_Checked, W.IntSlider):
+    """ipywidgets' IntSlider that refuses values outside its range."""
 
 
 def _number(name, value, whole=False):
@@ -236,7 +302,7 @@ def int_slider(name, value, lo, hi, step=1):
     """An IntSlider for ``name`` that refuses a start value outside [lo, hi]."""
     value = _number(name, value, whole=True)
     _in_range(name, value, lo, hi)
-    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=name)
+    return IntSlider(value=value, min=lo, max=hi, step=step, description=name)
 
 
 def check_choice(name, value, options):
@@ -244,6 +310,14 @@ def check_choice(name, value, options):
     if value not in options:
         raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
     return value
+
+
+# ---- layout ----
+
+def wrap_row(children, gap="4px 16px"):
+    """A row of widgets that wraps onto the next line when the cell is too narrow (nothing clipped or overlapping)."""
+    return W.Box(list(children), layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
+                                                 grid_gap=gap, width="100%"))
 
 
 # ---- tables ----

@@ -13,7 +13,9 @@ from .stepper import GraphStepper, graph_stepper, slider_range
 __all__ = ["chain_rule_explorer", "expression_explorer", "graph_stepper",
            "ChainRuleExplorer", "ExpressionExplorer", "GraphStepper"]
 
-_LEGEND = (f'<div style="font-size:90%;color:#333">forward →: <span style="color:{COLORS["data"]}">data</span>'
+# The legend sits on its own white box (like the drawing), so its colours read the same in a dark theme.
+_LEGEND = (f'<div class="backprop-lab-legend" style="font-size:90%;color:#222222;background:#ffffff;'
+           f'padding:2px 6px;border-radius:3px">forward →: <span style="color:{COLORS["data"]}">data</span>'
            f' flows left to right; ← backward: <span style="color:{COLORS["grad"]}">grad</span> flows right'
            f' to left; each edge shows its <span style="color:{COLORS["local"]}">local derivative</span>.</div>')
 
@@ -89,6 +91,17 @@ def _leaf_slider(name, spec):
     return float_slider(name, value, lo, hi, step=max((hi - lo) / 400, 1e-4))
 
 
+def _output_name(out, leaves):
+    """The output's key: its label, else "L"; "out" (or "out2", ...) when a leaf already has that name."""
+    name = out.label or "L"
+    if name not in leaves or leaves[name] is out:
+        return name
+    taken, k = set(leaves) | {name}, 1
+    while (candidate := "out" + (str(k) if k > 1 else "")) in taken:
+        k += 1
+    return candidate
+
+
 class ExpressionExplorer(Explorer):
     """A slider per leaf; ``fn(**leaves)`` builds the expression, redrawn with data and grad on every change.
 
@@ -121,12 +134,11 @@ class ExpressionExplorer(Explorer):
         if not isinstance(out, Value):
             raise TypeError(f"fn must return a Value built from its arguments, got "
                             f"{type(out).__name__} {out!r}")
-        if not out.label:
-            out.label = "L"
+        root = _output_name(out, leaves)
+        out.label = root  # changes only an empty label, or one a leaf already has
         for node in topological_order(out):  # this pass's gradients only, captured Values too
             node.grad = 0.0
         out.backward()
-        root = out.label
         values = {}
         for name, leaf in leaves.items():
             values[name] = leaf.data
@@ -144,7 +156,8 @@ def expression_explorer(fn, **leaves):
     """Sliders for each leaf (``name=value`` or ``name=(min, max, value)``); live graph of ``fn(**leaves)``.
 
     Example: ``expression_explorer(lambda a, b, c: (a * b + c).tanh(), a=2.0, b=-3.0, c=(-5, 5, 1.0))``.
-    The output is keyed by its label (``L`` if unlabelled), each leaf's grad by ``dL/d<name>``.
+    The output is keyed by its label (``L`` if unlabelled; ``out`` if a leaf has that name), each
+    leaf's grad by ``d<output>/d<name>``, e.g. ``dL/da``.
     A sub-expression the function builds once and uses twice is one node in the drawing.
     """
     return ExpressionExplorer(fn, leaves)

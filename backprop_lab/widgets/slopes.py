@@ -7,7 +7,7 @@ import ipywidgets as W
 from ..engine import Value
 from ..plots import figure
 from ..style import COLORS
-from ._base import Explorer, figure_svg, float_slider, grid_html, log_slider
+from ._base import Explorer, figure_svg, float_slider, grid_html, log_slider, number_text, wrap_row
 
 __all__ = ["slope_explorer", "nudge_explorer", "SlopeExplorer", "NudgeExplorer"]
 
@@ -22,6 +22,8 @@ def _default_df(x):
 
 class SlopeExplorer(Explorer):
     """Secant slope (f(x+h) − f(x))/h against the exact slope, with h down to 1e-15."""
+
+    live = False  # draws a figure: redraw on release (see Explorer.live)
 
     title = "Slope of f at x: the secant over h and the tangent"
     kind = "slope explorer"
@@ -41,7 +43,7 @@ class SlopeExplorer(Explorer):
         self._ledger = W.HTML()
         self._setup_figure(lo, hi)
         self._finish([W.HBox([self.controls["x"], self.controls["h"]]),
-                      W.HBox([self._plot, self._ledger])])
+                      wrap_row([self._plot, self._ledger])])
 
     def _pick_method(self, x):
         """Use the Value graph for the exact slope if f accepts Values, else a central difference."""
@@ -83,7 +85,9 @@ class SlopeExplorer(Explorer):
         ax.set_ylim(ylo - pad, yhi + pad)
         ax.set_xlabel("x")
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8)
+        # above the axes, never over the curve or the lines
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.01), ncols=3, fontsize=9, frameon=False,
+                  borderaxespad=0.0, handlelength=1.5, columnspacing=1.0)
         self._fig.tight_layout()
 
     def update(self):
@@ -96,7 +100,9 @@ class SlopeExplorer(Explorer):
         self._secant.set_data([lo, hi], [fx + slope * (lo - x), fx + slope * (hi - x)])
         self._tangent.set_data([lo, hi], [fx + exact * (lo - x), fx + exact * (hi - x)])
         self._points.set_data([x, x + h], [fx, fxh])
-        self._plot.value = figure_svg(self._fig)
+        self._plot.value = figure_svg(self._fig, alt=(
+            f"f(x) = {number_text(fx)} at x = {number_text(x)}; secant slope over h = {number_text(h)}: "
+            f"{number_text(slope)}; exact slope: {number_text(exact)}"))
         rows = [("x", [("x", x)]), ("h", [("h", h)]), ("f(x)", [("f", fx)]),
                 ("f(x+h)", [("f(x+h)", fxh)]),
                 ("(f(x+h) − f(x)) / h", [("slope", slope)]),
@@ -118,6 +124,8 @@ def slope_explorer(f=None, df=None, x=3.0, x_range=(-2.0, 4.0)):
 
 class NudgeExplorer(Explorer):
     """d = a·b + c: nudge each input by h and compare (d(new) − d)/h with the exact partials."""
+
+    live = False  # draws a figure: redraw on release (see Explorer.live)
 
     title = "d = a·b + c: nudge one input by h"
     kind = "nudge explorer"

@@ -13,12 +13,16 @@ import ipywidgets as W
 
 from ..engine import Value, topological_order
 from ..exercises.hand_gradients import hand_graph
-from ..graph import draw_graph, graph_html, node_names
+from ..graph import draw_graph, graph_html, node_names, svg_size
 from ._base import Explorer, float_slider, grid_html
 
 __all__ = ["graph_stepper", "GraphStepper", "slider_range", "default_graph"]
 
 _BUTTONS = ("next", "prev", "reset")
+_BUTTON_TIPS = {"next": "one step on: forward node by node, then backward", "prev": "one step back",
+                "reset": "back to the start: only the leaves are known"}
+LAST_STEP = "last step: every grad is filled in"
+ROOM_PX = 48  # under the drawing: its folded table of numbers, a scroll bar, a highlighted node's border
 
 
 def slider_range(value):
@@ -86,11 +90,15 @@ class GraphStepper(Explorer):
             self.controls[self._names[i]] = float_slider(self._names[i], self._data[i], lo, hi)
         self._leaf_values = self._current_leaves()
         for name in _BUTTONS:
-            self.controls[name] = W.Button(description=name, layout=W.Layout(width="80px"))
+            self.controls[name] = W.Button(description=name, tooltip=_BUTTON_TIPS[name],
+                                           layout=W.Layout(width="80px"))
             self.controls[name].on_click(self._button(name))
         self._step = 0
         self.state = {}
         self._status, self._graph, self._ledger = W.HTML(), W.HTML(), W.HTML()
+        # the status box is as tall as its longest step, so nothing below it moves while stepping
+        lines = 4 + max([2 * len(self._inputs[i]) + 1 for i in self._compute] or [1])
+        self._status.layout.min_height = f"{1.6 * lines:.1f}em"
         sliders = [self.controls[self._names[i]] for i in self._slider_ids]
         buttons = [self.controls[name] for name in _BUTTONS]
         self._finish([W.VBox(sliders), W.HBox(buttons), self._status, self._graph, self._ledger])
@@ -207,12 +215,25 @@ class GraphStepper(Explorer):
         highlight = () if current is None else (current,)
         self._graph.value = graph_html(draw_graph(self._root, data=data, grad=grad, local=local,
                                                   highlight=highlight))
+        self._reserve_height()
+        self.controls["next"].disabled = self._step == self.total  # the end: `next` greys out, with a note
         where = "" if current is None else f" — at <b>{html.escape(self._names[current])}</b>"
-        self._status.value = (f"<div>step {self._step} of {self.total} · {phase}{where}</div>"
+        last = f" · <b>{LAST_STEP}</b>" if self._step == self.total else ""
+        self._status.value = (f"<div>step {self._step} of {self.total} · {phase}{where}{last}</div>"
                               + (grid_html(columns, rows, title="this step") if rows else ""))
         self._ledger.value = grid_html(
             ["node", "data", "grad"],
             [(name, [(name, data[i]), (f"d{R}/d{name}", grad[i])]) for i, name in enumerate(self._names)])
+
+    def _reserve_height(self):
+        """Keep the drawing's box at least as tall as the tallest drawing so far (from the first one on)."""
+        size = svg_size(self._graph.value)
+        if size is None:
+            return
+        need = int(size[1]) + ROOM_PX
+        held = self._graph.layout.min_height
+        if held is None or int(held[:-2]) < need:
+            self._graph.layout.min_height = f"{need}px"
 
 
 def graph_stepper(root=None):

@@ -13,22 +13,22 @@ those snapshots. Errors (a predict function that raises, a loss that is not a nu
 inside the view; the learner's loop carries on.
 """
 
-import io
 import math
 from numbers import Integral, Real
 
 import ipywidgets as W
 import numpy as np
 
-from ..style import COLORS
-from ._base import Explorer, ledger_html
+from ..plots import figure_svg, plain_log_ticks
+from ..style import COLORS, number_text, plain_number
+from ._base import Explorer, int_slider, ledger_html, wrap_row
 
 __all__ = ["training_view", "TrainingView"]
 
 
 def _loss_number(loss):
-    """The loss as a float: a number, or a Value/Scalar (its .data); anything else is a clear error."""
-    loss = getattr(loss, "data", loss)
+    """The loss as a float: a number, a NumPy number, or a Value/Scalar (its .data); anything else is a clear error."""
+    loss = plain_number(loss)
     if isinstance(loss, bool) or not isinstance(loss, Real):
         raise TypeError(f"loss must be a number (e.g. loss.data), got {type(loss).__name__}: {loss!r:.60}")
     return float(loss)
@@ -36,6 +36,8 @@ def _loss_number(loss):
 
 class TrainingView(Explorer):
     """Follows a training loop: ``update(step, loss, predict)`` per step; a ``step`` slider replays it."""
+
+    live = False  # draws a figure: redraw on release (see Explorer.live)
 
     title = "Training: the decision boundary and the loss, step by step"
     kind = "training view"
@@ -61,14 +63,17 @@ class TrainingView(Explorer):
         self.points = np.array([[a, b] for b in self.ys for a in self.xs])
         self.losses = {}      # step -> loss, every step reported
         self.snapshots = {}   # step -> {"loss", "accuracy", "Z"}, every redraw step
-        self.controls["step"] = W.IntSlider(value=0, min=0, max=self.steps, description="step",
-                                            disabled=True)
+        # The slider moves by the recording interval, so it lands on the steps that were drawn (if
+        # the last step is off that grid, by 1: changed() then moves it onto the step drawn).
+        grid = self.every if self.steps % self.every == 0 else 1
+        self.controls["step"] = int_slider("step", 0, 0, self.steps, step=grid)
+        self.controls["step"].disabled = True
         self.progress = W.IntProgress(value=0, min=0, max=self.steps, description="progress")
         self._count = W.HTML()
         self._ledger = W.HTML()
         self._plot = W.HTML(layout=W.Layout(min_width="640px", min_height="280px"))
         self._finish([W.HBox([self.progress, self._count]), self.controls["step"],
-                      W.HBox([self._plot, self._ledger])])
+                      wrap_row([self._plot, self._ledger])])
 
     # ---- the learner's loop calls this ----
 
@@ -110,6 +115,13 @@ class TrainingView(Explorer):
             raise ValueError(f"predict(points) must return one score per point: {len(points)} points "
                              f"({what}), got {out.size} numbers")
         return out
+
+    def changed(self, change):
+        """Put the slider on the step its snapshot was taken at (its readout then matches the table)."""
+        shown = self._shown_step()
+        if shown is not None and shown != change["new"]:
+            self.set_quietly(step=shown)
+        return shown != self._values.get("step")  # the same snapshot: nothing to redraw
 
     # ---- one drawing path: the snapshot at the slider ----
 
@@ -161,11 +173,12 @@ class TrainingView(Explorer):
         if math.isfinite(snap["loss"]) and snap["loss"] > 0:
             right.semilogy([step], [snap["loss"]], "o", color=COLORS["loss"], ms=5)
         right.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost much of the drawing time
+        plain_log_ticks(right.yaxis)
         right.set(xlim=(0, self.steps), xlabel="step", ylabel="loss (log scale)", title="loss")
         right.grid(True, alpha=0.3)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg")  # no tight bounding box: half the time of plots.figure_svg
-        return buf.getvalue()
+        alt = (f"decision boundary at step {step} of {self.steps}; loss {number_text(snap['loss'])}"
+               + ("" if snap["accuracy"] is None else f", accuracy {number_text(snap['accuracy'])}"))
+        return figure_svg(fig, alt=alt, tight=False)  # no tight bounding box: half the time
 
 
 def training_view(X, y, steps, every=None, threshold=0.0):

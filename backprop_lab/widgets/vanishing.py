@@ -5,17 +5,20 @@ import math
 import ipywidgets as W
 import numpy as np
 
-from ..plots import NP_ACTIVATIONS, figure
+from ..plots import NP_ACTIVATIONS, figure, plain_log_ticks
 from ..style import COLORS
-from ._base import Explorer, check_choice, figure_svg, float_slider, int_slider, ledger_html
+from ._base import Explorer, check_choice, figure_svg, float_slider, int_slider, ledger_html, number_text, wrap_row
 
-__all__ = ["vanishing_explorer", "VanishingExplorer", "layer_grad_norms"]
+__all__ = ["vanishing_explorer", "VanishingExplorer", "layer_grad_norms", "y_range", "Y_RANGE"]
 
 # Each activation's derivative written from its output a = f(z), and the init gain that multiplies
 # 1/sqrt(width) (PyTorch's calculate_gain: init_scale=1 is the usual init, He init for relu).
 _DERIVATIVE = {"sigmoid": lambda a: a * (1.0 - a), "tanh": lambda a: 1.0 - a * a,
                "relu": lambda a: (a > 0).astype(float)}
 GAIN = {"sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": 2.0 ** 0.5}
+# The plot's y range stays put as settings change, so a flat line looks flat; it widens (by whole
+# powers of ten) only for values outside it.
+Y_RANGE = (1e-12, 1e2)
 
 
 def layer_grad_norms(depth, activation, init_scale, seed, residual, width=12, batch=64):
@@ -49,6 +52,8 @@ def layer_grad_norms(depth, activation, init_scale, seed, residual, width=12, ba
 class VanishingExplorer(Explorer):
     """Depth, activation, init scale and residual connections against the gradient reaching each layer."""
 
+    live = False  # draws a figure: redraw on release (see Explorer.live)
+
     title = "Vanishing and exploding gradients: how much gradient reaches each layer"
     kind = "vanishing-gradient explorer"
 
@@ -69,7 +74,7 @@ class VanishingExplorer(Explorer):
         self._finish([
             W.HBox([c["depth"], c["init_scale"], c["seed"]]),
             W.HBox([c["activation"], c["residual"]]),
-            W.HBox([self._plot, W.VBox([self._ledger, self._note])]),
+            wrap_row([self._plot, W.VBox([self._ledger, self._note])]),
         ])
 
     def update(self):
@@ -85,7 +90,9 @@ class VanishingExplorer(Explorer):
         rows = {k: v for k, v in self.values.items() if k != "grad_norms"}
         self._ledger.value = ledger_html(rows, "mean |dL/dW|: layer 1 (first) and last", digits=4)
         self._note.value = self._explain(norms, ratio)
-        self._plot.value = self._draw(norms)
+        self._plot.value = figure_svg(self.plot_figure(norms), alt=(
+            "mean |dL/dW| per layer, from layer 1 (next to the input): "
+            + ", ".join(number_text(v) for v in norms)))
 
     def _explain(self, norms, ratio):
         if not all(math.isfinite(v) for v in norms):
@@ -93,15 +100,20 @@ class VanishingExplorer(Explorer):
                     "layers, or clip the gradient norm.")
         elif ratio == math.inf or ratio > 100:
             text = "The last layer gets over 100× the first layer's gradient: the early layers barely learn."
+        elif ratio < 0.01:
+            text = ("The first layer gets over 100× the last layer's gradient: it grew on its way down. A "
+                    "learning rate that suits the last layers is far too big for the first ones.")
         elif max(norms) < 1e-6:
             text = "The gradients are tiny in every layer: the signal died on the way. Raise init_scale."
         elif max(norms) > 1e3:
             text = "The gradients are huge: they explode. Lower init_scale, or clip the gradient norm."
         else:
-            text = "The gradient reaches the first layer at a similar size: every layer can learn."
+            text = ("The first and the last layer's gradients are within 100× of each other, either way: "
+                    "the gradient reaches every layer at a comparable size.")
         return f"<p style='max-width:260px'>{text}</p>"
 
-    def _draw(self, norms):
+    def plot_figure(self, norms):
+        """The per-layer gradient sizes on a log axis of fixed range (``Y_RANGE``, wider only for a value outside)."""
         fig = figure((4.8, 3.0), layout=None)
         ax = fig.add_subplot()
         layers = np.arange(1, len(norms) + 1)
@@ -115,14 +127,25 @@ class VanishingExplorer(Explorer):
         if not ok.any():
             ax.set_yscale("log")
         ax.set_xlim(0.5, max(len(norms), 2) + 0.5)
+        ax.set_ylim(*y_range(vals[ok]))
         ax.set_xlabel("layer (1 = next to the input)")
         ax.set_ylabel("mean |dL/dW| (log scale)")
         from matplotlib.ticker import LogLocator, NullLocator
 
         ax.yaxis.set_major_locator(LogLocator(numticks=8))
+        plain_log_ticks(ax.yaxis)
         ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost ~2/3 of the drawing time
         ax.grid(True, alpha=0.3)
-        return figure_svg(fig)
+        return fig
+
+
+def y_range(values):
+    """``Y_RANGE``, widened to whole powers of ten that hold every (positive, finite) value."""
+    lo, hi = Y_RANGE
+    if len(values):
+        lo = min(lo, 10.0 ** math.floor(math.log10(min(values))))
+        hi = max(hi, 10.0 ** math.ceil(math.log10(max(values))))
+    return lo, hi
 
 
 def vanishing_explorer(depth=10, activation="sigmoid", init_scale=1.0, residual=False, seed=0):

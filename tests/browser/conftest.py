@@ -21,7 +21,13 @@ from .labpage import NotebookPage
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Group the browser tests by notebook (run-all first), so each notebook is opened and run once."""
+    """Run the browser tests last, grouped by notebook (run-all first), so each notebook is opened once.
+
+    Last, because Playwright's sync API keeps an event loop running in the test process until the
+    session ends, and an explorer driven by a unit test would take that loop for a kernel's.
+    """
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser
     slots = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
 
     def key(item):
@@ -85,14 +91,23 @@ def lab(chromium, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(chromium, lab):
-    """A headless Chromium context with a fresh profile."""
+def playwright(chromium):
+    """Playwright's sync API, started once for the session (a second start in one process fails)."""
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="bl-chromium-")
     pw = sync_playwright().start()
     try:
-        context = pw.chromium.launch_persistent_context(
+        yield pw
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium, lab, playwright):
+    """A headless Chromium context with a fresh profile."""
+    profile = tempfile.mkdtemp(prefix="bl-chromium-")
+    try:
+        context = playwright.chromium.launch_persistent_context(
             profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
         try:
@@ -100,7 +115,6 @@ def browser(chromium, lab):
         finally:
             context.close()
     finally:
-        pw.stop()
         shutil.rmtree(profile, ignore_errors=True)
 
 

@@ -45,19 +45,15 @@ def _sessions(base, token):
 
 
 @pytest.fixture
-def page(chromium, tmp_path):
-    """A fresh headless Chromium page."""
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    context = pw.chromium.launch_persistent_context(
+def page(chromium, playwright, tmp_path):
+    """A fresh headless Chromium page, in a browser with a profile of its own."""
+    context = playwright.chromium.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
         viewport={"width": 1280, "height": 900})
     try:
         yield context.new_page()
     finally:
         context.close()
-        pw.stop()
 
 
 @pytest.fixture
@@ -91,13 +87,21 @@ def test_make_lab_opens_on_the_lessons_with_no_prompts(make_lab, page):
     base = f"http://127.0.0.1:{port}"
     # Security: loopback with a token; without the token the API refuses.
     assert _get(f"{base}/api/contents/notebooks") == 403
-    assert _get(f"{base}/api/contents/notebooks?token={token}") == 200
+    assert _get(f"{base}/api/contents/notebooks?token={token}") == 200  # the solved edition, to read
     # The lessons' relative links resolve: lesson 3 links ../README.md, and the root is the repo.
     assert _get(f"{base}/api/contents/README.md?token={token}") == 200
+    # It opens the learner's edition (my_lessons/, made by this first run) on lesson 1, not the Launcher.
+    assert "/lab/tree/my_lessons/01_derivatives.ipynb?token=" in url
+    assert _get(f"{base}/api/contents/my_lessons/01_derivatives.ipynb?token={token}") == 200
+    assert (ROOT / "my_lessons" / "solutions.json").is_file()
     page.goto(url)
+    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="01_derivatives.ipynb").count() >= 1
+    assert page.locator(".jp-Launcher").count() == 0
     listing = page.locator(".jp-DirListing-content")
     listing.get_by_text("01_derivatives.ipynb").wait_for(timeout=60_000)
-    assert page.locator(".jp-BreadCrumbs").inner_text().strip().strip("/").endswith("notebooks")
+    assert page.locator(".jp-BreadCrumbs").inner_text().strip().strip("/").endswith("my_lessons")
+    assert 'raise NotImplementedError(\\"Exercise 1.1:' in (ROOT / "my_lessons" / "01_derivatives.ipynb").read_text()
     time.sleep(4)  # the news question, when enabled, appears a moment after start-up
     body = page.locator("body").inner_text()
     assert "Jupyter news" not in body and "check for updates" not in body.lower(), body[-500:]

@@ -187,8 +187,8 @@ def test_stepper_walks_the_worked_example_then_prev_and_reset(stepper):
     assert len(set(svgs)) == 8
     assert stepper.number("e") == -6.0 and stepper.number("d") == 4.0 and stepper.number("L") == -8.0
     assert [stepper.number(f"dL/d{k}") for k in "abcdef"] == [6.0, -4.0, -2.0, -2.0, -2.0, 4.0]
-    stepper.click("next")  # done: one more press stays at the end
-    stepper.settle()
+    # done: `next` greys out at the end, with a note, and the drawing stays
+    assert stepper.button("next").is_disabled() and "last step" in stepper.root.inner_text()
     assert stepper.svg() == svgs[-1] and stepper.number("dL/da") == 6.0
     stepper.click("prev")  # undo the last backward step (at e): dL/da is not known yet
     stepper.wait_changed("dL/da", "6.0000")

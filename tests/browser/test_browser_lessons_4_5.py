@@ -11,6 +11,7 @@ import re
 import pytest
 
 from .explorer_checks import lesson, sliders_to_both_ends
+from .learner import learners_edition, type_and_check
 
 pytestmark = pytest.mark.browser
 
@@ -140,3 +141,61 @@ def test_xor_sliders_at_both_ends_show_no_error(xor_ex):
     xor_ex.select("model", "MLP")
     xor_ex.settle()
     sliders_to_both_ends(xor_ex, ["hidden", "lr", "steps", "seed"])
+
+
+# ---------------------------------------------------------------- the learner's edition: typing answers
+
+LEDGER_SLIP_QUARTER = '''# Exercise 4.1: write the backward ledger: dL_dyhat, dyhat_dz, dL_dz, dL_dw, dL_db
+def backward_ledger(x, w, b, y):
+    yhat = sigmoid(sum(xi * wi for xi, wi in zip(x, w)) + b)
+    dL_dyhat = yhat - y
+    dyhat_dz = 0.25
+    dL_dz = dL_dyhat * dyhat_dz
+    dL_dw = [dL_dz * xi for xi in x]
+    dL_db = dL_dz
+    return {"dL/dyhat": dL_dyhat, "dyhat/dz": dyhat_dz, "dL/dz": dL_dz, "dL/dw": dL_dw, "dL/db": dL_db}'''
+LEDGER_SLIP_NO_X = LEDGER_SLIP_QUARTER.replace("0.25", "yhat * (1 - yhat)").replace("dL_dz * xi", "dL_dz")
+LEDGER_RIGHT = LEDGER_SLIP_QUARTER.replace("0.25", "yhat * (1 - yhat)")
+
+LOOP = '''# Exercise 5.4: write one training step: forward, zero the grads, backward, update
+def half_mse(preds, targets):
+    return sum((p - t) ** 2 for p, t in zip(preds, targets)) * (0.5 / len(targets))
+
+
+def train(model, steps, lr, every=100):
+    losses = []
+    for step in range(steps):
+        loss = half_mse([model(x) for x in data], targets)
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        losses.append(loss.data)
+    return losses'''
+LOOP_NO_RESET = LOOP.replace("        model.zero_grad()\n", "")
+
+
+@pytest.mark.notebook("04_")
+def test_learner_edition_4_1_names_each_slip_then_offers_the_solution(tabs, lab):
+    nb = learners_edition(tabs, lab, "04_")[0]
+    errors = nb.errors()  # Run All stops at the first error: the blank of 4.1, raising its own error
+    assert errors and all("NotImplementedError" in e and "Exercise 4.1" in e for e in errors), errors
+    first = "# Exercise 4.1"
+    text = type_and_check(nb, first, LEDGER_SLIP_QUARTER, "σ′ = 0.25")
+    assert "NOT YET" in text and "hint:" in text and "Show the solution" not in text, text
+    text = type_and_check(nb, first, LEDGER_SLIP_NO_X, "xᵢ is missing")
+    assert "Show the solution" in text, text  # two failed tries: the solution is offered
+    assert "twice" not in text and "sign" not in text, text
+    text = type_and_check(nb, first, LEDGER_RIGHT, "PASS")
+    assert "✗" not in text, text
+
+
+@pytest.mark.notebook("05_")
+def test_learner_edition_5_4_names_the_forgotten_reset(tabs, lab):
+    nb = learners_edition(tabs, lab, "05_")[0]
+    assert nb.errors() and all("NotImplementedError" in e for e in nb.errors()), nb.errors()
+    first = "# Exercise 5.4"
+    text = type_and_check(nb, first, LOOP_NO_RESET, "never reset")
+    assert "NOT YET" in text, text
+    text = type_and_check(nb, first, LOOP, "PASS")
+    assert "✗" not in text, text

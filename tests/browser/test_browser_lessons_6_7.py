@@ -1,5 +1,6 @@
 """The explorers of lessons 6 and 7 (vanishing gradients; the capstone's training view), used as a
-person would: drag, key presses, clicks, and running a cell again.
+person would: drag, key presses, clicks, and running a cell again; and the learner's edition of both
+lessons, typed into as a learner would: a slip, a second slip, then the answer.
 
 Each test reads back the numbers the page shows (``td.bl-value[data-name=...]``) and the drawn SVGs,
 so a control that stopped updating its numbers, or a drawing that stopped following, fails. Tests
@@ -9,6 +10,7 @@ are grouped by notebook (see conftest); each notebook is opened and run once.
 import pytest
 
 from .explorer_checks import lesson, sliders_to_both_ends
+from .learner import learners_edition, type_and_check
 
 
 pytestmark = pytest.mark.browser
@@ -70,6 +72,23 @@ def test_vanishing_sliders_at_both_ends_show_no_error(vanishing):
     sliders_to_both_ends(vanishing, ["depth", "init_scale", "seed"])
 
 
+@pytest.mark.notebook("06_")
+def test_vanishing_note_is_two_sided(vanishing):
+    """tanh at 3× the usual scale, 30 layers deep: the FIRST layer gets thousands of times the last one's."""
+    vanishing.select("activation", "tanh")
+    vanishing.slider("depth").type_value("30")
+    vanishing.slider("init_scale").type_value("3")
+    vanishing.wait_until(lambda: vanishing.number("depth") == 30 and vanishing.number("ratio") < 0.01,
+                         what="the gradient growing towards layer 1")
+    vanishing.settle()
+    text = vanishing.root.inner_text()
+    assert "The first layer gets over 100× the last layer's gradient" in text and "every layer" not in text
+    vanishing.slider("init_scale").type_value("1")
+    vanishing.slider("depth").type_value("10")
+    vanishing.select("activation", "sigmoid")
+    vanishing.wait_until(lambda: vanishing.number("ratio") > 100, what="back at sigmoid, depth 10")
+
+
 # ---------------------------------------------------------------- 07: the capstone's training view
 
 @pytest.fixture(scope="module")
@@ -129,7 +148,7 @@ def test_capstone_run_all_ends_trained_with_every_point_right(trainer):
 def test_capstone_progress_and_boundary_update_live_while_the_loop_runs(capstone, trainer):
     svg = trainer.svg()
     trainer.root.evaluate(_TRAIN_WATCH)
-    run_cell(capstone, "run = train(view=view)")
+    run_cell(capstone, "run = train(num=Scalar, view=view)")  # the learner's engine, loss and loop
     caption = trainer.root.locator(".backprop-lab-ledger caption").first
     trainer.wait_until(lambda: "step 0 of 50" in caption.inner_text(), timeout=60, what="the run to restart")
     trainer.wait_until(lambda: "after training" in caption.inner_text(), timeout=300, what="training to end")
@@ -167,3 +186,43 @@ def test_capstone_step_slider_replays_the_run(trainer):
 @pytest.mark.notebook("07_")
 def test_capstone_step_slider_at_both_ends_shows_no_error(trainer):
     sliders_to_both_ends(trainer, ["step"])
+
+
+# ---------------------------------------------------------------- the learner's edition of lessons 6 and 7
+
+@pytest.mark.notebook("06_")
+def test_learner_edition_6_backward_a_slip_a_hint_the_solution_then_pass(tabs, lab):
+    nb, answers, _ = learners_edition(tabs, lab, "06_")
+    errors = nb.errors()  # Run All stops at the first blank's own error
+    assert errors and all("NotImplementedError" in e and "Exercise 6." in e for e in errors), errors
+    right = answers["6.2"]
+    no_slope = right.replace("dz = dh * slopes[i]", "dz = dh")
+    assert no_slope != right
+    text = type_and_check(nb, "# Exercise 6.2", no_slope, "NOT YET")
+    assert "the activation was skipped" in text and "hint:" in text and "Show the solution" not in text, text
+    output = right.replace("grads[i] = dz.T @ hs[i] ", "grads[i] = dz.T @ hs[i + 1] ")
+    assert output != right
+    text = type_and_check(nb, "# Exercise 6.2", output, "Show the solution")
+    assert "the layer's output hs[i + 1]" in text, text
+    text = type_and_check(nb, "# Exercise 6.2", right, "PASS")
+    assert "✗" not in text, text
+
+
+@pytest.mark.notebook("07_")
+def test_learner_edition_7_writes_the_loss_and_the_loop_then_trains_on_them(tabs, lab):
+    nb, answers, _ = learners_edition(tabs, lab, "07_")
+    errors = nb.errors()
+    assert errors and all("NotImplementedError" in e and "Exercise 7.1" in e for e in errors), errors
+    no_relu = answers["7.1"].replace("(1 - yk * sk).relu()", "(1 - yk * sk)")
+    assert no_relu != answers["7.1"]
+    text = type_and_check(nb, "# Exercise 7.1", no_relu, "NOT YET")
+    assert "use (1 − y·s).relu()" in text and "hint:" in text, text
+    text = type_and_check(nb, "# Exercise 7.1", answers["7.1"], "PASS")
+    text = type_and_check(nb, "# Exercise 7.2", answers["7.2"].replace("p.data -= rate", "p.data += rate"), "NOT YET")
+    assert "moved uphill" in text, text
+    text = type_and_check(nb, "# Exercise 7.2", answers["7.2"], "PASS")
+    nb.run_all()  # every blank is filled now: the whole lesson runs, training on the learner's own loss and loop
+    assert nb.errors() == []
+    trainer = nb.explorer(title="Training")
+    trainer.settle()
+    assert trainer.number("step") == 50 and trainer.number("accuracy") == 1.0
