@@ -101,13 +101,24 @@ bench: setup-test proxy
 
 # ---- JupyterHub for a class on this machine (deploy/, docs/teaching.md) -----------------------
 # `make hub` listens on 127.0.0.1:$(HUB_PORT) only and prints how to log in. HUB_ARGS passes more
-# options to deploy/classroom.py, e.g. HUB_ARGS='--idle-timeout 1800' (--help lists them).
+# options to deploy/classroom.py, e.g. HUB_ARGS='--idle-timeout 1800' or '--no-solutions' while a
+# lesson is graded (--help lists them). Run as root (sudo make hub), learners are kept apart.
 HUB_PORT ?= 8000
 HUB_ARGS ?=
-.PHONY: hub proxy
+.PHONY: hub proxy course-release course-collect course-autograde course-feedback course-report course-grade
 
 hub: $(VENV)/.hub-stamp dot proxy
 	$(PY) deploy/classroom.py --port $(HUB_PORT) $(HUB_ARGS)
+
+# The graded course on that hub (deploy/course.py), one lesson at a time: LESSON=3 (or its full name).
+#   make course-release LESSON=3   learners then fetch it in JupyterLab's Assignments panel
+#   make course-grade LESSON=3     collect, autograde, release feedback, print who passed what
+# Each step alone: course-collect, course-autograde, course-feedback, course-report.
+# HUB_STATE is the hub's state folder if it is not deploy/state (--state).
+HUB_STATE ?= deploy/state
+course-release course-collect course-autograde course-feedback course-report course-grade: $(VENV)/.hub-stamp
+	@test -n "$(LESSON)" || { echo "Name the lesson: make $@ LESSON=3"; exit 1; }
+	$(PY) deploy/classroom.py course $(@:course-%=%) $(LESSON) --state $(HUB_STATE)
 
 $(VENV)/.hub-stamp: $(VENV)/.lab-stamp
 	$(PY) -m pip install -q -e '.[lab,hub]'

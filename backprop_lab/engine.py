@@ -1,20 +1,19 @@
-"""A ``Value`` is a number that remembers how it was made, so that ``backward()`` can give every
-number it depends on its gradient: lesson 3's ``Scalar``, with micrograd's names. ``v.data`` is the
-number, ``v.grad`` is d(root)/d(v), ``v._prev`` (or ``v.inputs``) the Values it was made from, in
-order, and ``v._op`` (or ``v.op``) the op that made it (``""`` for a leaf).
+"""A ``Value`` is a number that remembers how it was made, so that ``backward()`` can give every number
+it depends on its gradient: lesson 3's ``Scalar`` with micrograd's names. ``v.data`` is the number,
+``v.grad`` d(root)/d(v), ``v._prev`` the Values it was made from, in order, and ``v._op`` its op.
 
-Each op is a line of the lesson's ledger: the forward value and, beside it, the *local derivative*
-of the result with respect to each input: ``Value(a.data * b.data, (a, b), "*", (b.data, a.data))``.
-``backward()`` then applies the chain rule at every node, outputs first:
-``input.grad += local derivative × upstream``. Plain numbers, not micrograd's closures, so a graph
-holds no reference cycles and is freed the moment it is dropped (the README says why that is fast).
-
-Elsewhere: the inf/NaN/overflow policy in ``numerics.py``, copies in ``copying.py``, ``rebuild``.
+Each op is a line of the lesson's ledger: the forward value and the *local derivative* of the result
+with respect to each input: ``Value(a.data * b.data, (a, b), "*", (b.data, a.data))``. ``backward()``
+applies the chain rule at every node, outputs first: ``input.grad += local derivative × upstream``.
+Plain numbers, not closures, so a graph has no reference cycles and is freed once dropped (README:
+why that is fast). Elsewhere: the inf/NaN policy in ``numerics.py``, copies in ``copying.py``,
+``rebuild.py``, and micrograd-style nodes in ``handwritten.py``.
 """
 
 import math
 
-from . import numerics as num
+from . import handwritten as _hw, numerics as num
+from .handwritten import HandWritten
 
 __all__ = ["Value", "topological_order"]
 
@@ -22,34 +21,26 @@ __all__ = ["Value", "topological_order"]
 class Value:
     """A scalar in a computation graph, with ``.grad``: the derivative of the root with respect to it."""
 
-    __slots__ = ("data", "grad", "label", "_op",
-                 "_a", "_b",    # the inputs, in argument order (None where absent)
-                 "_da", "_db",  # their local derivatives: d(self)/d(_a) and d(self)/d(_b)
-                 "_rule",       # None for the usual chain rule, else this node's own: rule(node) does its step
-                 "_exponent")   # x ** c: the constant c, so that rebuild() can make the op again
+    # _a, _b: the inputs in argument order (None where absent); _da, _db: d(self)/d(_a), d(self)/d(_b);
+    # _rule: None for the usual chain rule, else rule(node) does it; _exponent: the c of x ** c
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "_rule", "_exponent")
 
     def __init__(self, data, _children=(), _op="", local_grads=None, *, label=""):
         self.data = data = data if type(data) is float else num.to_float(data, "Value()")
         if data - data and _children:  # true only for inf or NaN: numerics.py's policy decides
-            num.refuse_new_inf_or_nan(self.data, _op, _children)
-        self.grad = 0.0
-        self.label = label
-        self._op = _op
+            num.refuse_new_inf_or_nan(data, _op, _children)
+        self.grad, self.label, self._op = 0.0, label, _op
         self._rule = self._exponent = None
         if local_grads is None:  # a leaf, or micrograd's way: the chain rule comes as _backward later
-            if _children:
-                self._rule = _HandWritten(tuple(_children), None)
-                _children = self._rule.inputs[:2]
-            local_grads = (0.0,) * len(_children)
+            _children, local_grads = _hw.adopt(self, _children) if _children else ((), ())
         if len(_children) == len(local_grads) == 2:
             (self._a, self._b), (self._da, self._db) = _children, local_grads
         elif len(_children) == len(local_grads) < 2:
             self._a, self._da = (_children[0], local_grads[0]) if _children else (None, 0.0)
             self._b, self._db = None, 0.0
         else:
-            raise ValueError(f"Value(..., _op={_op!r}) got {len(_children)} inputs and {len(local_grads)} "
-                             "local derivatives: give one local derivative per input (at most two), or "
-                             "leave them out and assign out._backward (micrograd's way).")
+            raise ValueError(f"Value(_op={_op!r}) got {len(_children)} inputs and {len(local_grads)} local derivatives"
+                             ": give one per input (at most two), or none and set out._backward (micrograd's way).")
 
     def __repr__(self):
         name = f"label={self.label!r}, " if self.label else ""
@@ -78,7 +69,7 @@ class Value:
 
     def __pow__(self, other):
         constant = not isinstance(other, Value)  # x ** 3: the 3 is a number, not an input
-        x, n = self.data, _value(other, "**", self).data if constant else other.data
+        x, n = self.data, num.operand(other, "**", self) if constant else other.data
         out = num.power(x, n, constant)
         d_dx = 0.0 if n == 0 else n * num.power(x, n - 1, constant)  # n·x^(n-1); PyTorch: 0 at n = 0
         if constant:
@@ -119,13 +110,11 @@ class Value:
 
     def sin(self):
         """Sine; its local derivative is cos(x)."""
-        x = self.data
-        return Value(num.trig(math.sin, x), (self,), "sin", (num.trig(math.cos, x),))
+        return Value(num.trig(math.sin, self.data), (self,), "sin", (num.trig(math.cos, self.data),))
 
     def cos(self):
         """Cosine; its local derivative is -sin(x)."""
-        x = self.data
-        return Value(num.trig(math.cos, x), (self,), "cos", (-num.trig(math.sin, x),))
+        return Value(num.trig(math.cos, self.data), (self,), "cos", (-num.trig(math.sin, self.data),))
 
     neg = __neg__  # -x by name
 
@@ -138,36 +127,22 @@ class Value:
 
     __array_ufunc__ = None  # NumPy on the left hands over to the ops above: np.float32(2) * x works
 
-    # ---- the graph ----
-
     op = property(lambda self: self._op, doc='The op that made this Value ("" for a leaf); micrograd calls it _op.')
 
     @property
     def inputs(self):
         """The Values this one was made from, in argument order (a tuple; ``()`` for a leaf)."""
-        if type(self._rule) is _HandWritten:
+        if type(self._rule) is HandWritten:
             return self._rule.inputs
         return () if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
 
     _prev = inputs  # micrograd's name (a set there; an ordered tuple here, so drawings never change)
+    _backward = _hw.closure_property  # micrograd's name for this node's step of the chain rule
 
     @property
     def local_grads(self):
         """d(self)/d(input) for each input, in order; None for a micrograd-style node."""
-        if type(self._rule) is _HandWritten:
-            return None
-        return () if self._a is None else (self._da,) if self._b is None else (self._da, self._db)
-
-    @property
-    def _backward(self):
-        """This node's step of the chain rule (micrograd's name): push ``self.grad`` to the inputs."""
-        if type(self._rule) is _HandWritten:
-            return self._rule.closure or (lambda: None)  # micrograd's default: nothing to pass back
-        return self._chain_rule
-
-    @_backward.setter
-    def _backward(self, closure):
-        self._rule, self._exponent = _HandWritten(self.inputs, closure), None
+        return None if type(self._rule) is HandWritten else (self._da, self._db)[:len(self.inputs)]
 
     def _chain_rule(self):
         """input.grad += local derivative × upstream, for each input (a local derivative of 0 adds 0)."""
@@ -182,11 +157,7 @@ class Value:
             b.grad += self._db * upstream
 
     def backward(self):
-        """Fill every ``.grad`` with d(self)/d(node), seeding d(self)/d(self) = 1.
-
-        Leaves *accumulate*, as in PyTorch: a second call adds the same amounts again, so reset
-        them (``zero_grad()``) before a new pass. Every other node's ``.grad`` is this pass's.
-        """
+        """Fill every ``.grad`` with d(self)/d(node); leaves accumulate (zero them between passes), as in PyTorch."""
         order = topological_order(self)
         for node in order:
             if node._a is not None:
@@ -207,10 +178,7 @@ class Value:
 
 
 def topological_order(root):
-    """Every Value root depends on, each after its inputs, root last.
-
-    Iterative (no recursion limit), deterministic (inputs in argument order), linear in the graph.
-    """
+    """Every Value root depends on, each after its inputs, root last: iterative, in argument order."""
     order, seen, stack = [], set(), [root]
     pop, push, visit, emit = stack.pop, stack.append, seen.add, order.append  # (for speed)
     while stack:
@@ -222,7 +190,7 @@ def topological_order(root):
             a, b = node._a, node._b
             todo_a = a is not None and a not in seen
             todo_b = b is not None and b not in seen
-            more = type(node._rule) is _HandWritten and node._rule.inputs[2:]  # its third input on
+            more = type(node._rule) is HandWritten and node._rule.inputs[2:]  # its third input on
             if not (todo_a or todo_b or more):
                 emit(node)  # a leaf, or every input is in order already
                 continue
@@ -236,8 +204,6 @@ def topological_order(root):
     return order
 
 
-# ---- the chain rules that are not "local derivative × upstream" ----
-
 def _divide(node):
     """a / b and log(x): upstream / b, as (1/b) × upstream overflows for a tiny b where PyTorch does not."""
     a, b, upstream = node._a, node._b, node.grad
@@ -248,28 +214,9 @@ def _divide(node):
         b.grad -= upstream * num.divide(node.data, b.data)   # d(a/b)/db = -(a/b)/b
 
 
-class _HandWritten:
-    """The rule of a micrograd-style node: call its _backward closure (without one it is a constant)."""
-
-    __slots__ = ("inputs", "closure")
-
-    def __init__(self, inputs, closure):
-        self.inputs, self.closure = inputs, closure
-
-    def __call__(self, node):
-        if self.closure is not None:
-            self.closure()
-
-
 def _value(x, op, value, left=False):
     """x as a Value, for ``value op x`` (or ``x op value``); an error quotes both as written."""
-    if isinstance(x, Value):
-        return x
-    try:
-        return Value(num.to_float(x))
-    except (TypeError, OverflowError) as err:
-        shown = f"{num.show(x)} {op} {num.show(value)}" if left else f"{num.show(value)} {op} {num.show(x)}"
-        raise type(err)(f"{shown}: {err}") from None
+    return x if isinstance(x, Value) else Value(num.operand(x, op, value, left))
 
 
 from . import copying as _copying, rebuild as _rebuild  # noqa: E402  (they use Value, so they come after it)

@@ -13,7 +13,7 @@ The engine imports this module; it imports nothing of the package.
 import math
 from numbers import Real
 
-__all__ = ["to_float", "short", "show", "trig", "power", "log", "exp", "divide", "refuse_new_inf_or_nan"]
+__all__ = ["to_float", "short", "show", "trig", "power", "log", "exp", "divide", "refuse_new_inf_or_nan", "operand"]
 
 
 def to_float(x, where=None):
@@ -134,3 +134,12 @@ def refuse_new_inf_or_nan(out, op, inputs):
 def show(v):
     """How an error message quotes an operand: Value(2) for a Value, as written for a number."""
     return f"Value({v.data:g})" if hasattr(v, "data") and hasattr(v, "grad") else short(v)
+
+
+def operand(x, op, value, left=False):
+    """x as a float, for ``value op x`` (or ``x op value``); an error quotes both as written."""
+    try:
+        return to_float(x)
+    except (TypeError, OverflowError) as err:
+        shown = f"{show(x)} {op} {show(value)}" if left else f"{show(value)} {op} {show(x)}"
+        raise type(err)(f"{shown}: {err}") from None

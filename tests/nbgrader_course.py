@@ -2,9 +2,9 @@
 
 Each lesson is its own assignment (named like the notebook, without .ipynb), so each lesson's
 marks are separate. nbgrader's own ClearSolutions puts one fixed stub in every blank; here a
-subclass writes the stub that names the exercise (the ``# Exercise N.M: ...`` first line), as the
-conventions in CONTRIBUTING.md ask. The same class serves a teacher's own nbgrader course: copy the
-config that ``write_config`` writes.
+subclass (deploy/course.py's ExerciseStubs) writes the stub that names the exercise (the ``# Exercise
+N.M: ...`` first line), as the conventions in CONTRIBUTING.md ask. The classroom hub's course uses the
+same class (python deploy/classroom.py course ...).
 """
 
 import os
@@ -18,27 +18,9 @@ TESTS = Path(__file__).resolve().parent
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 EXERCISE = re.compile(r"^#\s*Exercise\s+([\w.]+):\s*(.+?)\s*$")
 
-try:
-    from nbgrader import utils
-    from nbgrader.preprocessors import ClearSolutions
-except ImportError:  # the tests that need nbgrader skip, naming it
-    ClearSolutions = object
-
-    class ExerciseStubs:  # noqa: D101 - a placeholder so this module imports without nbgrader
-        pass
-else:
-    class ExerciseStubs(ClearSolutions):
-        """nbgrader's ClearSolutions, with the stub of each solution cell made from its first line."""
-
-        def preprocess_cell(self, cell, resources, cell_index):
-            if cell.cell_type == "code" and utils.is_solution(cell):
-                m = EXERCISE.match(cell.source.split("\n", 1)[0].strip())
-                if m is None:
-                    raise RuntimeError(f"solution cell without a '# Exercise N.M: ...' first line:\n{cell.source}")
-                self.code_stub = dict(self.code_stub, python=(
-                    f'raise NotImplementedError("Exercise {m[1]}: {m[2]} '
-                    '(the check below gives a hint, and the solution after two tries)")'))
-            return super().preprocess_cell(cell, resources, cell_index)
+# The stubs class lives in deploy/course.py, which the classroom hub's course uses at run time.
+sys.path.insert(0, str(TESTS.parent / "deploy"))
+from course import ExerciseStubs  # noqa: E402,F401  (None without nbgrader; the tests that need it skip)
 
 
 CONFIG = '''\

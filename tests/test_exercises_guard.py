@@ -111,3 +111,50 @@ def test_patching_value_cannot_make_a_wrong_ledger_pass(monkeypatch):
         dz = (yhat - y) * 0.25
         return {"dL/dyhat": yhat - y, "dyhat/dz": 0.25, "dL/dz": dz, "dL/dw": [dz * xi for xi in x], "dL/db": dz}
     assert not check_backward_ledger(ledger)
+
+
+def _patched_tanh(self):
+    """A wrong tanh a learner might patch in: its local derivative is 1 - t, not 1 - t²."""
+    import math
+    t = math.tanh(self.data)
+    return type(self)(t, (self,), "tanh", (1.0 - t,))
+
+
+def _patched_relu(self):
+    """A wrong relu a learner might patch in: it lets the gradient through everywhere."""
+    return type(self)(max(self.data, 0.0), (self,), "relu", (1.0,))
+
+
+def test_patching_value_cannot_make_a_training_loop_on_a_wrong_tanh_pass(monkeypatch):
+    from backprop_lab import Value, check_training_loop
+    from test_exercises_networks import make_train
+    assert check_training_loop(make_train())  # the lesson's loop passes on the real engine
+    monkeypatch.setattr(Value, "tanh", _patched_tanh)
+    assert not check_training_loop(make_train())  # the same loop on the patched engine ends elsewhere
+
+
+def test_patching_value_cannot_make_a_right_two_layer_answer_fail(monkeypatch):
+    from backprop_lab import Value, check_two_layer_grads
+    from test_exercises_networks import good_grads
+    monkeypatch.setattr(Value, "tanh", _patched_tanh)
+    monkeypatch.setattr(Value, "sigmoid", _patched_sigmoid)
+    assert check_two_layer_grads(good_grads), "a right answer stays right whatever the learner patched"
+
+
+def test_patching_value_cannot_make_total_loss_on_a_wrong_relu_pass(monkeypatch):
+    from backprop_lab import Value, check_total_loss
+    from test_exercises_training import total_loss
+    assert check_total_loss(total_loss)
+    monkeypatch.setattr(Value, "relu", _patched_relu)
+    assert not check_total_loss(total_loss)
+
+
+def test_patching_value_cannot_change_the_hand_gradient_answers(monkeypatch):
+    from backprop_lab import Value, check_hand_grads
+    from test_exercises_hand_gradients import RIGHT
+
+    def doubled(self, other):  # a wrong product rule: both local derivatives doubled
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), "*", (2 * other.data, 2 * self.data))
+    monkeypatch.setattr(Value, "__mul__", doubled)
+    assert check_hand_grads(RIGHT), "the right numbers stay right whatever the learner patched"

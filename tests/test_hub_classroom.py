@@ -9,9 +9,10 @@ file is lost). No timing is asserted here: benchmarks/bench_classroom.py measure
 import asyncio
 import json
 import math
+import os
 import shutil
 import sys
-import threading
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,6 +27,7 @@ pytest.importorskip("jupyterhub_idle_culler", reason=MISSING.format("jupyterhub-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 import bench_classroom as bc  # noqa: E402
+from hub_room import Room  # noqa: E402
 
 pytestmark = pytest.mark.slow
 N = 3
@@ -36,45 +38,27 @@ if not bc.classroom.PROXY.exists():
                 allow_module_level=True)
 
 
-class Room:
-    """The module's hub, its event loop and its learners.
-
-    The loop runs in a thread of its own: a test session that also drives a browser has another
-    event loop running in the main thread, where a second one cannot run.
-    """
-
-    def __init__(self, base):
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self.hub = bc.Hub(state=base / "state")
-        self.learners = []
-
-    def run(self, coro):
-        async def bounded():
-            return await asyncio.wait_for(coro, STEP_TIMEOUT)
-        return asyncio.run_coroutine_threadsafe(bounded(), self.loop).result(STEP_TIMEOUT + 30)
-
-    def close(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
-def room(tmp_path_factory):
-    room = Room(tmp_path_factory.mktemp("hub"))
-    try:
-        room.hub.start()
-        yield room
-    finally:
+def room():
+    # Not pytest's tmp_path: its folder is closed to other users, and when the hub runs as root each
+    # learner's server runs as a system user of their own that must reach its home in the state folder.
+    base = Path(tempfile.mkdtemp(prefix="bl-hub-test-"))
+    os.chmod(base, 0o711)
+    room = Room(base, STEP_TIMEOUT)
+    with bc.classroom.borrowed_machine():  # as root: learners reach this Python; modes put back after
         try:
-            for learner in room.learners:
-                room.run(learner.shutdown())
+            room.hub.start()
+            yield room
         finally:
-            room.hub.stop()
-            room.close()
-            shutil.rmtree(room.hub.state, ignore_errors=True)
+            try:
+                for learner in room.learners:
+                    room.run(learner.shutdown())
+            finally:
+                room.hub.stop()
+                room.close()
+                for learner in room.learners:
+                    bc.classroom.remove_system_user(learner.name)  # made on first spawn when root
+                shutil.rmtree(base, ignore_errors=True)
 
 
 def chain_numbers_ok(shown, x):

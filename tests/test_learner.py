@@ -209,3 +209,16 @@ def test_a_class_without_what_later_lessons_use_is_not_saved_and_an_old_file_is_
     assert learner_engine(tmp_path) is Value
     out = capsys.readouterr().out
     assert "did not load (AttributeError: its Scalar has no sigmoid)" in out and out.count("\n") == 1
+
+
+def test_a_handed_out_lesson_finds_the_engine_saved_in_the_lesson_3_folder(tmp_path, capsys):
+    """nbgrader hands out each lesson in a folder of its own: lesson 4 looks in ../03_building_the_engine/."""
+    lesson3, lesson4 = tmp_path / "03_building_the_engine", tmp_path / "04_sigmoid_neuron"
+    lesson4.mkdir()
+    lesson3.mkdir()
+    save_engine(engine_namespace(engine_cells())["Scalar"], lesson3)
+    capsys.readouterr()
+    Saved = learner_engine(lesson4)
+    assert Saved is not Value and Saved.__name__ == "Scalar"
+    assert "runs on your Scalar from lesson 3" in capsys.readouterr().out
+    assert learner_engine(tmp_path / "somewhere_else_entirely") is Value  # no such folder: the reference

@@ -59,6 +59,9 @@ def test_conda_and_binder_name_only_what_pip_cannot_supply_then_install_the_lab_
     # repo2docker installs binder/environment.yml before it copies the repository in, so the
     # package itself comes from binder/postBuild.
     assert _conda(ROOT / "binder" / "environment.yml") == (NOT_FROM_PIP, [])
+    # the Kubernetes hub's image (deploy/image/) likewise; its pinned pip packages are in requirements.txt
+    assert _conda(ROOT / "deploy" / "image" / "environment.yml") == (NOT_FROM_PIP, [])
+    assert "./src[lab]" in (ROOT / "deploy" / "image" / "requirements.txt").read_text().splitlines()
     post = ROOT / "binder" / "postBuild"
     assert "pip install --no-cache-dir -e '.[lab]'" in post.read_text() and post.stat().st_mode & 0o111
 

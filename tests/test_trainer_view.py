@@ -173,3 +173,24 @@ def test_the_drawing_says_its_step_loss_and_accuracy_in_text():
     label = html.unescape(re.search(r'<svg role="img" aria-label="([^"]*)"', view._plot.value).group(1))
     assert label == (f"decision boundary at step 2 of 4; loss {1 / 3:.4f}, "
                      f"accuracy {view.values['accuracy']:.4f}")
+
+
+def test_replaying_a_step_again_reuses_its_drawing():
+    view = training_view(X, Y, steps=10, every=5)
+    run(view, 10)
+    draws, real = [], view._draw
+    view._draw = lambda step, snap: draws.append(step) or real(step, snap)
+    for step in (5, 10, 5, 0, 10, 0, 5):
+        view.controls["step"].value = step
+    assert draws == [5, 0]  # step 10 was drawn by the loop; each other step once
+    assert view.values["step"] == 5 and view.error is None
+
+
+def test_a_new_run_draws_afresh():
+    view = training_view(X, Y, steps=10, every=5)
+    run(view, 10)
+    view.controls["step"].value = 5
+    old = view._plot.value
+    run(view, 10, every_loss=lambda k: 2.0 / (k + 1))  # the loop runs again: new losses
+    view.controls["step"].value = 5
+    assert view.values["loss"] == pytest.approx(2 / 6) and view._plot.value != old

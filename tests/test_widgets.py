@@ -11,6 +11,7 @@ W = pytest.importorskip("ipywidgets", reason="needs ipywidgets")
 pytest.importorskip("graphviz", reason="needs the graphviz Python package")
 
 from backprop_lab import graph  # noqa: E402
+from backprop_lab.datasets import xor  # noqa: E402
 from helpers import run_async  # noqa: E402
 from backprop_lab.engine import Value  # noqa: E402
 from backprop_lab.style import number_text  # noqa: E402
@@ -33,6 +34,14 @@ ALL = {
 def fresh_layouts(monkeypatch):
     """Each test starts with no laid-out drawings kept (a kept layout would skip `dot` and its errors)."""
     monkeypatch.setattr(graph, "_LAYOUTS", graph._Layouts())
+
+
+@pytest.fixture(autouse=True)
+def fresh_xor_runs(monkeypatch):
+    """Each test starts with no XOR run or figure kept from another test."""
+    from backprop_lab.widgets import xor
+    monkeypatch.setattr(xor, "TRAINED", xor._Kept(32))
+    monkeypatch.setattr(xor, "FIGURES", xor._Kept(64))
 
 
 @pytest.fixture
@@ -570,6 +579,109 @@ def test_xor_controls_at_both_ends():
     e.set(hidden=8, lr=5.0, steps=2000, activation="sigmoid", seed=19)
     e.train()
     assert e.error is None and math.isfinite(e.values["loss"])
+
+
+def value_training(kind, hidden, activation, lr, steps, seed):
+    """The XOR run on the package's Value engine, as the explorer trained before: losses and weights."""
+    from backprop_lab.nn import half_mse_loss, sgd_step
+    from backprop_lab.widgets.xor import xor_model
+    model, (X, y), losses = xor_model(kind, hidden, activation, seed), xor(), []
+    rows = [[float(v) for v in row] for row in X]
+    for _ in range(steps):
+        loss = half_mse_loss([model(r) for r in rows], [float(t) for t in y])
+        model.zero_grad()
+        loss.backward()
+        sgd_step(model, lr)
+        losses.append(loss.data)
+    return losses, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("kind, hidden, activation, lr, steps, seed", [
+    ("MLP", 4, "tanh", 2.0, 500, 0), ("MLP", 8, "relu", 5.0, 300, 7), ("MLP", 1, "sigmoid", 0.01, 100, 19),
+    ("single neuron", 4, "tanh", 2.0, 300, 3), ("MLP", 3, "sigmoid", 5.0, 300, 11),
+])
+def test_xor_numpy_training_gives_the_value_engines_numbers_bit_for_bit(kind, hidden, activation, lr, steps, seed):
+    from backprop_lab.widgets.xor import XorNet, train
+    want_losses, want_weights = value_training(kind, hidden, activation, lr, steps, seed)
+    net, (X, y), losses = XorNet(kind, hidden, activation, seed), xor(), []
+    train(net, X, y, lr, steps, lambda step, loss: losses.append(loss))
+    assert losses == want_losses
+    assert [p.data for p in net.as_model().parameters()] == want_weights
+
+
+def test_xor_slider_moves_never_train():
+    from backprop_lab.widgets import xor
+    e = xor_explorer()
+    calls = []
+    real = xor.train
+    xor.train = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        for name, value in (("seed", 5), ("hidden", 2), ("steps", 100), ("lr", 0.5), ("seed", 6)):
+            e.controls[name].value = value
+        e.controls["activation"].value = "relu"
+        e.controls["model"].value = "single neuron"
+        assert calls == [] and e.values["step"] == 0 and not e.losses
+        e.controls["train"].click()
+        assert calls == [1] and e.values["step"] == 100
+    finally:
+        xor.train = real
+
+
+def test_xor_training_again_with_the_same_settings_reuses_the_run():
+    from backprop_lab.widgets import xor
+    e = xor_explorer(steps=200)
+    e.train()
+    first = (list(e.losses), dict(e.values), e._curve.value, e._boundary.value)
+    trainings, draws = [], []
+    real_train = xor.train
+    xor.train = lambda *a, **k: trainings.append(1) or real_train(*a, **k)
+    e._draw_curve = lambda: draws.append("curve")
+    e._draw_boundary = lambda: draws.append("boundary")
+    try:
+        e.controls["seed"].value = 1  # another model, then back: the kept run and figures come back
+        e.controls["seed"].value = 0
+        assert e.values["step"] == 0 and draws == ["boundary"]  # seed 1's plane was new
+        e.controls["train"].click()
+    finally:
+        xor.train = real_train
+    assert trainings == [] and draws == ["boundary"] and e.error is None
+    assert (e.losses, e.values, e._curve.value, e._boundary.value) == first
+    assert e.progress.value == 200 and "after training, step 200" in e._ledger.value
+    other = xor_explorer(steps=200)  # another explorer in the same kernel finds the run too
+    other.train()
+    assert other.values == first[1]
+
+
+def test_xor_new_settings_train_again_and_show_their_own_numbers():
+    e = xor_explorer(steps=100)
+    e.train()
+    before = dict(e.values)
+    e.set(lr=0.5)
+    e.train()
+    assert e.values != before and e.values["step"] == 100
+    e.set(lr=2.0)
+    e.train()
+    assert e.values == before
+
+
+def test_xor_a_redraw_that_changes_nothing_draws_no_figure():
+    e = xor_explorer()
+    draws = []
+    e._draw_curve = lambda: draws.append("curve")
+    e._draw_boundary = lambda: draws.append("boundary")
+    e.refresh()
+    e.controls["hidden"].disabled = True
+    assert draws == []
+    e.controls["seed"].value = 4
+    assert draws == ["boundary"]  # the untrained loss curve is the same for every seed
+
+
+def test_xor_a_run_that_diverges_says_so_in_the_explorer(monkeypatch):
+    from backprop_lab.widgets import xor
+    e = xor_explorer(steps=10)
+    monkeypatch.setitem(xor._ACT, "tanh", (lambda z: z * math.nan, lambda t: t))  # every number NaN
+    e.controls["train"].click()  # no exception reaches the caller
+    assert e.error and "FloatingPointError" in e.error and "lower lr" in e.error
 
 
 # ---- vanishing_explorer ----

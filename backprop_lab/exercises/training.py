@@ -17,6 +17,7 @@ import math
 import random
 
 from ..engine import Value
+from .reference import Value as Private  # the checkers' own engine: a learner's patch cannot change it
 from ..style import plain_number
 from .core import NOT_WRITTEN, Mark, Verdict, call, checker, close
 
@@ -208,6 +209,7 @@ class _TinyNet:
 
 
 def _loss_model(seed, num=None):
+    """The learner's network (their class ``num``, or Value); the checkers' own is _loss_model(seed, Private)."""
     return _TinyNet(num or Value, seed)
 
 
@@ -277,7 +279,7 @@ def check_total_loss(fn, num=None):
             problems.append(f"loss {loss:.6g} is not right" + (f": {named[0]}" if named else ""))
         else:
             _, error = call(out[0].backward, ())
-            reference = _loss_model(seed)
+            reference = _loss_model(seed, Private)
             ref_hinge = sum((1 - y * reference(p)).relu() for p, y in zip(points, labels)) * (1 / len(points))
             (ref_hinge + alpha * sum(p * p for p in reference.parameters())).backward()
             if error is not None:
@@ -370,7 +372,7 @@ def check_fit(fn, num=None):
             continue
         attempted = True
         got = [p.data for p in model.parameters()]
-        reference = _loss_model(seed)
+        reference = _loss_model(seed, Private)
         losses = _fit_reference(reference, steps, lr)
         problems = []
         if not all(close(a, b.data, 1e-9, 1e-12) for a, b in zip(got, reference.parameters())):
@@ -396,6 +398,6 @@ def check_fit(fn, num=None):
 
 
 def _fit_model(seed, steps, lr, slip):
-    model = _loss_model(seed)
+    model = _loss_model(seed, Private)
     _fit_reference(model, steps, lr, slip)
     return model.parameters()

@@ -77,6 +77,7 @@ class NeuronExplorer(Explorer):
         self.steps = 0
         self._sent = []  # (time, control, value) the explorer set itself, so their echoes are known
         self._drawn = None  # the loss history the plot shows
+        self._figure = None  # the loss plot's (figure, axes, line), made at the first drawing
         self._forward, self._backward, self._update = W.HTML(), W.HTML(), W.HTML()
         self._plot = W.HTML(layout=W.Layout(min_width="360px", min_height="240px"))
         c = self.controls
@@ -150,16 +151,24 @@ class NeuronExplorer(Explorer):
             self._drawn = list(self.history)
 
     def _draw(self):
-        fig = figure((4.2, 2.8), layout=None)
-        ax = fig.add_subplot()
-        ax.plot(range(len(self.history)), self.history, "o-", ms=3, color=COLORS["loss"])
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss ½(ŷ − y)²")
+        if self._figure is None:  # one figure, kept: each drawing moves its line, limits and title
+            fig = figure((4.2, 2.8), layout=None)
+            fig.subplots_adjust(left=0.19, right=0.97, bottom=0.17, top=0.89)  # fixed margins: one pass
+            ax = fig.add_subplot()
+            line, = ax.plot([], [], "o-", ms=3, color=COLORS["loss"])
+            ax.set_xlabel("step")
+            ax.set_ylabel("loss ½(ŷ − y)²")
+            ax.grid(alpha=0.3)
+            self._figure = fig, ax, line
+        fig, ax, line = self._figure
+        line.set_data(range(len(self.history)), self.history)
         ax.set_title(f"loss after {self.steps} step{'s' if self.steps != 1 else ''}: {self.history[-1]:.4f}",
                      fontsize=10)
+        ax.relim()
+        ax.autoscale(True)  # set_ylim below turns autoscaling off: on again for this history
         ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        return figure_svg(fig, alt="loss after each step: " + ", ".join(f"{v:.4f}" for v in self.history))
+        return figure_svg(fig, alt="loss after each step: " + ", ".join(f"{v:.4f}" for v in self.history),
+                          tight=False)
 
     # ---- buttons ----
 

@@ -9,8 +9,9 @@ The loop stays in the notebook. It creates a view, shows it, and reports each st
 
 The view moves its progress bar on every call and redraws the boundary every ``every`` steps
 (and at the last one), keeping a snapshot each time. After training, its ``step`` slider replays
-those snapshots. Errors (a predict function that raises, a loss that is not a number) are shown
-inside the view; the learner's loop carries on.
+those snapshots (each drawn once, then kept while no new step is reported). Errors (a predict
+function that raises, a loss that is not a number) are shown inside the view; the learner's loop
+carries on.
 """
 
 import math
@@ -63,6 +64,8 @@ class TrainingView(Explorer):
         self.points = np.array([[a, b] for b in self.ys for a in self.xs])
         self.losses = {}      # step -> loss, every step reported
         self.snapshots = {}   # step -> {"loss", "accuracy", "Z"}, every redraw step
+        self._drawn = {}      # step -> its SVG, for the losses reported so far (replay draws each once)
+        self._kept = None     # the figure and what each drawing changes in it (see _parts)
         # The slider moves by the recording interval, so it lands on the steps that were drawn (if
         # the last step is off that grid, by 1: changed() then moves it onto the step drawn).
         grid = self.every if self.steps % self.every == 0 else 1
@@ -92,6 +95,7 @@ class TrainingView(Explorer):
         if self.losses and step <= max(self.losses):  # the loop started again: a new run
             self.losses, self.snapshots = {}, {}
         self.losses[step] = loss
+        self._drawn = {}  # the loss curve grew: every drawing made so far is out of date
         self.progress.value = step
         self._count.value = f"<span style='font-family:monospace'>{step} / {self.steps} steps</span>"
         if step % self.every and step != self.steps and self.snapshots:
@@ -142,43 +146,61 @@ class TrainingView(Explorer):
         self.values = {"step": step, "loss": snap["loss"], "accuracy": snap["accuracy"]}
         state = "after training" if step == self.steps else f"step {step} of {self.steps}"
         self._ledger.value = ledger_html(self.values, state)
-        self._plot.value = self._draw(step, snap)
+        if step not in self._drawn:
+            self._drawn[step] = self._draw(step, snap)
+        self._plot.value = self._drawn[step]
+
+    def _parts(self):
+        """The view's figure, made at the first drawing and kept: the points, axes and labels stay."""
+        if self._kept is None:
+            from matplotlib.figure import Figure
+            from matplotlib.ticker import NullLocator
+
+            fig = Figure(figsize=(7.4, 3.0))  # fixed margins: drawn inside the loop, so no layout passes
+            fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
+            left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
+            for side, color in ((~self.positive, "#c0392b"), (self.positive, "#1c5fb4")):
+                left.scatter(*self.X[side].T, s=14, color=color, edgecolors="white", linewidths=0.4, zorder=3)
+            left.set(xlim=(self.xs[0], self.xs[-1]), ylim=(self.ys[0], self.ys[-1]), aspect="equal")
+            right.set_yscale("log")
+            curve, = right.plot([], [], color=COLORS["loss"], lw=1.5)
+            dot, = right.plot([], [], "o", color=COLORS["loss"], ms=5)
+            right.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost much of the drawing time
+            plain_log_ticks(right.yaxis)
+            right.set(xlim=(0, self.steps), xlabel="step", ylabel="loss (log scale)", title="loss")
+            right.grid(True, alpha=0.3)
+            self._kept = {"fig": fig, "left": left, "right": right, "curve": curve, "dot": dot, "drawn": []}
+        return self._kept
 
     def _draw(self, step, snap):
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import NullLocator
-
-        fig = Figure(figsize=(7.4, 3.0))  # fixed margins: drawn inside the loop, so no layout passes
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
-        left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
+        parts = self._parts()
+        left, right = parts["left"], parts["right"]
+        for artist in parts["drawn"]:  # the last drawing's boundary
+            artist.remove()
+        parts["drawn"] = []
         if snap["Z"] is not None:
             Z = snap["Z"].reshape(len(self.ys), len(self.xs))
             if np.isfinite(Z).all():
-                left.contourf(self.xs, self.ys, Z > self.threshold, levels=[-0.5, 0.5, 1.5],
-                              colors=["#f4c7b8", "#c6dbef"], alpha=0.8)
+                parts["drawn"].append(left.contourf(self.xs, self.ys, Z > self.threshold, levels=[-0.5, 0.5, 1.5],
+                                                    colors=["#f4c7b8", "#c6dbef"], alpha=0.8))
                 if Z.min() < self.threshold < Z.max():
-                    left.contour(self.xs, self.ys, Z, levels=[self.threshold], colors="black", linewidths=1.2)
+                    parts["drawn"].append(left.contour(self.xs, self.ys, Z, levels=[self.threshold],
+                                                       colors="black", linewidths=1.2))
             else:
-                left.text(0.5, 0.5, "scores are inf or nan", transform=left.transAxes, ha="center",
-                          color=COLORS["loss"])
-        left.scatter(*self.X[~self.positive].T, s=14, color="#c0392b", edgecolors="white", linewidths=0.4)
-        left.scatter(*self.X[self.positive].T, s=14, color="#1c5fb4", edgecolors="white", linewidths=0.4)
-        left.set(xlim=(self.xs[0], self.xs[-1]), ylim=(self.ys[0], self.ys[-1]), aspect="equal",
-                 title=f"decision boundary, step {step}")
+                parts["drawn"].append(left.text(0.5, 0.5, "scores are inf or nan", transform=left.transAxes,
+                                                ha="center", color=COLORS["loss"]))
+        left.set_title(f"decision boundary, step {step}")
         steps = sorted(self.losses)
         losses = np.array([self.losses[s] for s in steps])
         ok = np.isfinite(losses) & (losses > 0)
-        if ok.any():
-            right.semilogy(np.array(steps)[ok], losses[ok], color=COLORS["loss"], lw=1.5)
-        if math.isfinite(snap["loss"]) and snap["loss"] > 0:
-            right.semilogy([step], [snap["loss"]], "o", color=COLORS["loss"], ms=5)
-        right.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost much of the drawing time
-        plain_log_ticks(right.yaxis)
-        right.set(xlim=(0, self.steps), xlabel="step", ylabel="loss (log scale)", title="loss")
-        right.grid(True, alpha=0.3)
+        parts["curve"].set_data(np.array(steps)[ok], losses[ok])
+        shown = math.isfinite(snap["loss"]) and snap["loss"] > 0
+        parts["dot"].set_data([step] if shown else [], [snap["loss"]] if shown else [])
+        right.relim()
+        right.autoscale_view(scalex=False)
         alt = (f"decision boundary at step {step} of {self.steps}; loss {number_text(snap['loss'])}"
                + ("" if snap["accuracy"] is None else f", accuracy {number_text(snap['accuracy'])}"))
-        return figure_svg(fig, alt=alt, tight=False)  # no tight bounding box: half the time
+        return figure_svg(parts["fig"], alt=alt, tight=False)  # no tight bounding box: half the time
 
 
 def training_view(X, y, steps, every=None, threshold=0.0):

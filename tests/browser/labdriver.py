@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,3 +212,51 @@ def copy_notebooks(dest):
     shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
                     dirs_exist_ok=True)
     return Path(dest)
+
+
+def http_status(url, timeout=5):
+    """HTTP status of a GET (an HTTPError's code counts as an answer; None if nothing listens yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+@contextmanager
+def notebook7_server(root, home, settings=None):
+    """A Jupyter Notebook 7 server (the `notebook` package) on root, with private Jupyter folders under home.
+
+    ``settings`` maps a settings file (relative to the settings folder) to its JSON content.
+    Yields (base URL, token); the server and everything it started are stopped afterwards.
+    """
+    home = Path(home)
+    for rel, content in (settings or {}).items():
+        (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (home / "settings" / rel).write_text(json.dumps(content))
+    port, token = free_port(), secrets.token_urlsafe(16)
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_DATA_DIR=str(home / "data"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "ws"), IPYTHONDIR=str(home / "ipython"), MPLBACKEND="Agg")
+    env.pop("JUPYTER_PATH", None)
+    cmd = [sys.executable, "-m", "notebook", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI containers run as root
+    home.mkdir(parents=True, exist_ok=True)
+    log = open(home / "notebook.log", "w+")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while http_status(f"{base}/api/status?token={token}") != 200:
+            log.seek(0)
+            assert proc.poll() is None and time.monotonic() < deadline, log.read()[-3000:]
+            time.sleep(0.5)
+        yield base, token
+    finally:
+        stop_process_group(proc)
+        log.close()

@@ -19,11 +19,7 @@ Screenshots land in test-artifacts/access/ (explorers) and test-artifacts/lesson
 """
 
 import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +31,7 @@ from .explorer_harness import (
     SMALLEST_TEXT_JS, WIDE_GRAPH, WIDTHS, analyse, explorer_selector, settle, smooth_drag, stop_watch, watch,
     write_access_harness,
 )
-from .labdriver import ARTIFACTS, free_port, notebook_names, stop_process_group
+from .labdriver import ARTIFACTS, notebook7_server, notebook_names
 from .labpage import NotebookPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -205,25 +201,33 @@ def _resolution(slider, value):
     return 10.0 ** -decimals
 
 
+def each_output(width, title, targets, measure):
+    """measure(locator) -> (summary line, [failures]) for each (name, locator); print the lines, fail on any."""
+    lines, failures = [], []
+    for name, where in targets:
+        line, failed = measure(where)
+        lines.append(f"  {name:<20} {line}")
+        failures += [f"{name}: {text}" for text in failed]
+    print(f"\nwidth {width}: {title}\n" + "\n".join(lines))
+    assert not failures, "\n".join(failures)
+
+
 # ---------------------------------------------------------------- minimum text size
 
 @on_harness
 @widths
 def test_every_text_in_explorers_and_drawings_is_at_least_11px(harness, width):
     page = sized(harness, width)
-    lines, failures = [], []
-    targets = [(spec.name, root_of(page, spec.name)) for spec in EXPLORERS]
-    targets.append((WIDE_GRAPH, wide_graph_output(page)))
-    for name, root in targets:
+
+    def smallest(root):
         found = root.evaluate(SMALLEST_TEXT_JS)
-        low = found["min"]
-        lines.append(f"  {name:<20} smallest {low['px']:.2f} px ({low['kind']} {low['text']!r}); "
-                     f"{len(found['small'])} of {found['count']} texts under {MIN_TEXT_PX:g} px")
-        if found["small"]:
-            failures.append(f"{name}: {len(found['small'])} texts under {MIN_TEXT_PX:g} px, e.g. "
-                            + ", ".join(f"{s['text']!r} {s['px']} px ({s['kind']})" for s in found["small"][:4]))
-    print(f"\nwidth {width}: smallest text per explorer\n" + "\n".join(lines))
-    assert not failures, "\n".join(failures)
+        low, small = found["min"], found["small"]
+        return (f"smallest {low['px']:.2f} px ({low['kind']} {low['text']!r}); {len(small)} of "
+                f"{found['count']} texts under {MIN_TEXT_PX:g} px",
+                [f"{len(small)} texts under {MIN_TEXT_PX:g} px, e.g. "
+                 + ", ".join(f"{s['text']!r} {s['px']} px ({s['kind']})" for s in small[:4])] if small else [])
+    targets = [(spec.name, root_of(page, spec.name)) for spec in EXPLORERS] + [(WIDE_GRAPH, wide_graph_output(page))]
+    each_output(width, "smallest text per explorer", targets, smallest)
 
 
 # ---------------------------------------------------------------- no horizontal overflow
@@ -362,21 +366,20 @@ def test_keyboard_tab_reaches_each_slider_and_arrows_move_it_in_jupyterlab(harne
 @widths
 def test_each_slider_has_an_accessible_name(harness, width):
     page = sized(harness, width)
-    unnamed, lines = [], []
-    for spec in EXPLORERS:
-        handles = root_of(page, spec.name).locator('[role="slider"]')
-        names = []
+
+    def accessible_names(root):
+        handles = root.locator('[role="slider"]')
+        names, unnamed = [], []
         for i in range(handles.count()):
             snap = handles.nth(i).aria_snapshot()  # Playwright's accessible-name computation
             found = re.match(r'\s*- slider(?: "((?:[^"\\]|\\.)*)")?', snap)
-            name = found.group(1) if found and found.group(1) else ""
-            names.append(name)
-            if not name.strip():
-                unnamed.append(f"{spec.name}: slider {slider_label(handles.nth(i))!r} has no accessible name "
+            names.append(found.group(1) if found and found.group(1) else "")
+            if not names[-1].strip():
+                unnamed.append(f"slider {slider_label(handles.nth(i))!r} has no accessible name "
                                f"(aria snapshot {snap.strip()!r})")
-        lines.append(f"  {spec.name:<20} {names}")
-    print(f"\nwidth {width}: slider accessible names\n" + "\n".join(lines))
-    assert not unnamed, "\n".join(unnamed)
+        return str(names), unnamed
+    each_output(width, "slider accessible names", [(spec.name, root_of(page, spec.name)) for spec in EXPLORERS],
+                accessible_names)
 
 
 def _axe(page, context):
@@ -546,49 +549,15 @@ def test_lesson_screens(tabs, lesson):
 
 # ---------------------------------------------------------------- Notebook 7
 
-def _get(url, timeout=5):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except (urllib.error.URLError, OSError):
-        return None
-
-
 @pytest.fixture(scope="module")
 def notebook7(chromium, tmp_path_factory):
     """A Jupyter Notebook 7 server (the `notebook` package) on a copy of the harness; yields (base, token)."""
     base_dir = tmp_path_factory.mktemp("nb7")
-    root, home = base_dir / "root", base_dir / "home"
-    (root / "notebooks").mkdir(parents=True)
-    write_access_harness(root / "notebooks" / ACCESS_HARNESS)
-    settings = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-    settings.parent.mkdir(parents=True)
-    settings.write_text(json.dumps({"windowingMode": "none"}))
-    port, token = free_port(), secrets.token_urlsafe(16)
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_DATA_DIR=str(home / "data"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "ws"), IPYTHONDIR=str(home / "ipython"), MPLBACKEND="Agg")
-    env.pop("JUPYTER_PATH", None)
-    cmd = [sys.executable, "-m", "notebook", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = open(base_dir / "notebook.log", "w+")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while _get(f"{url}/api/status?token={token}") != 200:
-            log.seek(0)
-            assert proc.poll() is None and time.monotonic() < deadline, log.read()[-3000:]
-            time.sleep(0.5)
-        yield url, token
-    finally:
-        stop_process_group(proc)
-        log.close()
+    (base_dir / "root" / "notebooks").mkdir(parents=True)
+    write_access_harness(base_dir / "root" / "notebooks" / ACCESS_HARNESS)
+    no_windowing = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"}}
+    with notebook7_server(base_dir / "root", base_dir / "home", no_windowing) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,8 @@ import json
 import math
 import os
 import re
-import secrets
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,22 +18,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .labdriver import ARTIFACTS, CHROMIUM_ARGS, free_port, stop_process_group
+from .labdriver import ARTIFACTS, CHROMIUM_ARGS, free_port, http_status, notebook7_server, stop_process_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _get(url, timeout=5):
-    """HTTP status of a GET (an HTTPError's code counts as an answer)."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except (urllib.error.URLError, OSError):
-        return None  # nothing listening (yet)
 
 
 def _sessions(base, token):
@@ -57,19 +44,31 @@ def page(chromium, playwright, tmp_path):
 
 
 @pytest.fixture
-def make_lab(tmp_path):
-    """`make lab` exactly as the README gives it, on a free port; yields (url, port)."""
+def checkout(tmp_path):
+    """What `make lab` reads, copied with its times (so make rebuilds nothing), beside the repo's .venv."""
+    where = tmp_path / "checkout"
+    for name in ("notebooks", "jupyter-config", "docs"):
+        shutil.copytree(ROOT / name, where / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "my_engine.py"))
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, where / name)
+    (where / ".venv").symlink_to(ROOT / ".venv")
+    return where
+
+
+@pytest.fixture
+def make_lab(checkout, tmp_path):
+    """`make lab` exactly as the README gives it, in a copy of the checkout, on a free port; yields (url, port)."""
     port = free_port()
     log = open(tmp_path / "make-lab.log", "w+")
     env = dict(os.environ, PORT=str(port), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    proc = subprocess.Popen(["make", "-s", "lab"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(["make", "-s", "lab"], cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         url, deadline = None, time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             log.seek(0)
             found = re.search(r"Open (http://127\.0\.0\.1:\d+/\S+\?token=\S+)", log.read())
-            if found and _get(f"http://127.0.0.1:{port}/api/status") in (200, 403):
+            if found and http_status(f"http://127.0.0.1:{port}/api/status") in (200, 403):
                 url = found.group(1)
                 break
             time.sleep(0.5)
@@ -81,19 +80,19 @@ def make_lab(tmp_path):
         log.close()
 
 
-def test_make_lab_opens_on_the_lessons_with_no_prompts(make_lab, page):
+def test_make_lab_opens_on_the_lessons_with_no_prompts(checkout, make_lab, page):
     url, port = make_lab
     token = url.split("token=")[1]
     base = f"http://127.0.0.1:{port}"
     # Security: loopback with a token; without the token the API refuses.
-    assert _get(f"{base}/api/contents/notebooks") == 403
-    assert _get(f"{base}/api/contents/notebooks?token={token}") == 200  # the solved edition, to read
+    assert http_status(f"{base}/api/contents/notebooks") == 403
+    assert http_status(f"{base}/api/contents/notebooks?token={token}") == 200  # the solved edition, to read
     # The lessons' relative links resolve: lesson 3 links ../README.md, and the root is the repo.
-    assert _get(f"{base}/api/contents/README.md?token={token}") == 200
+    assert http_status(f"{base}/api/contents/README.md?token={token}") == 200
     # It opens the learner's edition (my_lessons/, made by this first run) on lesson 1, not the Launcher.
     assert "/lab/tree/my_lessons/01_derivatives.ipynb?token=" in url
-    assert _get(f"{base}/api/contents/my_lessons/01_derivatives.ipynb?token={token}") == 200
-    assert (ROOT / "my_lessons" / "solutions.json").is_file()
+    assert http_status(f"{base}/api/contents/my_lessons/01_derivatives.ipynb?token={token}") == 200
+    assert (checkout / "my_lessons" / "solutions.json").is_file()
     page.goto(url)
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
     assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="01_derivatives.ipynb").count() >= 1
@@ -101,7 +100,8 @@ def test_make_lab_opens_on_the_lessons_with_no_prompts(make_lab, page):
     listing = page.locator(".jp-DirListing-content")
     listing.get_by_text("01_derivatives.ipynb").wait_for(timeout=60_000)
     assert page.locator(".jp-BreadCrumbs").inner_text().strip().strip("/").endswith("my_lessons")
-    assert 'raise NotImplementedError(\\"Exercise 1.1:' in (ROOT / "my_lessons" / "01_derivatives.ipynb").read_text()
+    lesson1 = (checkout / "my_lessons" / "01_derivatives.ipynb").read_text()
+    assert 'raise NotImplementedError(\\"Exercise 1.1:' in lesson1
     time.sleep(4)  # the news question, when enabled, appears a moment after start-up
     body = page.locator("body").inner_text()
     assert "Jupyter news" not in body and "check for updates" not in body.lower(), body[-500:]
@@ -114,32 +114,10 @@ def notebook7(tmp_path):
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell("from backprop_lab import chain_rule_explorer\nchain_rule_explorer()")]
-    root = tmp_path / "root"
-    root.mkdir()
-    nbformat.write(nb, root / "chain.ipynb")
-    port, token = free_port(), secrets.token_urlsafe(16)
-    home = tmp_path / "home"
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(home / "ws"),
-               MPLBACKEND="Agg")
-    cmd = [sys.executable, "-m", "notebook", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = open(tmp_path / "notebook.log", "w+")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while _get(f"{base}/api/status?token={token}") != 200:
-            log.seek(0)
-            assert proc.poll() is None and time.monotonic() < deadline, log.read()[-3000:]
-            time.sleep(0.5)
-        yield base, token
-    finally:
-        stop_process_group(proc)
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
+    (tmp_path / "root").mkdir()
+    nbformat.write(nb, tmp_path / "root" / "chain.ipynb")
+    with notebook7_server(tmp_path / "root", tmp_path / "home") as server:
+        yield server
 
 
 def test_an_explorer_slider_works_in_notebook_7(notebook7, page):
