@@ -11,8 +11,9 @@ import numpy as np
 
 from .style import plain_number
 
-__all__ = ["figure", "figure_svg", "plain_log_ticks", "decision_grid", "draw_decision_boundary", "decision_boundaries",
-           "gradient_histogram", "outside_legend", "NP_ACTIVATIONS"]
+__all__ = ["figure", "figure_svg", "plain_log_ticks", "decision_grid", "draw_plane", "draw_points",
+           "draw_decision_boundary", "decision_boundaries", "gradient_histogram", "outside_legend", "NP_ACTIVATIONS",
+           "PLANE_LEVELS"]
 
 
 def figure(size=(4.8, 3.2), layout="constrained"):
@@ -76,17 +77,30 @@ def decision_grid(model, lo=-0.5, hi=1.5, n=41):
     return xs, ys, Z.reshape(n, n)
 
 
-def draw_decision_boundary(ax, model, X, y, n=41, title="", labels=False):
-    """Fill ax with the model's output over the plane, its 0.5 contour and the points; returns the fill."""
+PLANE_LEVELS = np.linspace(0, 1, 11)  # the colour steps of ŷ over the plane
+
+
+def draw_plane(ax, model, n=41):
+    """Fill ax with the model's output over the plane and draw its 0.5 contour; returns both (to remove later)."""
     xs, ys, Z = decision_grid(model, lo=-0.5, hi=1.5, n=n)
-    filled = ax.contourf(xs, ys, Z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", vmin=0, vmax=1)
-    ax.contour(xs, ys, Z, levels=[0.5], colors="black", linewidths=1.5)
+    return [ax.contourf(xs, ys, Z, levels=PLANE_LEVELS, cmap="RdBu_r", vmin=0, vmax=1),
+            ax.contour(xs, ys, Z, levels=[0.5], colors="black", linewidths=1.5)]
+
+
+def draw_points(ax, X, y, title="", labels=False):
+    """The points coloured by their label (tagged "y=…" if labels), on axes x1, x2 of equal scale."""
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", vmin=0, vmax=1, edgecolors="black", s=90, zorder=3)
     if labels:
         for (a, b), t in zip(X, y):
             ax.annotate(f"y={t:g}", (a, b), xytext=(7, 7), textcoords="offset points", fontsize=9,
                         fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.8))
     ax.set(title=title, xlabel="x1", ylabel="x2", aspect="equal")
+
+
+def draw_decision_boundary(ax, model, X, y, n=41, title="", labels=False):
+    """Fill ax with the model's output over the plane, its 0.5 contour and the points; returns the fill."""
+    filled, _ = draw_plane(ax, model, n)
+    draw_points(ax, X, y, title, labels)
     return filled
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..datasets import xor
 from ..nn import MLP, Neuron
 from ..numerics import exp as _exp_or_inf
-from ..plots import _layers, decision_grid, draw_decision_boundary, figure
+from ..plots import PLANE_LEVELS, _layers, draw_plane, draw_points, figure
 from ..style import COLORS
 from ._base import (
     Explorer, check_choice, figure_svg, float_slider, int_slider, ledger_html, number_text, wrap_row,
@@ -260,22 +260,17 @@ class XorExplorer(Explorer):
                           tight=False)
 
     def _draw_boundary(self):
-        from matplotlib.contour import ContourSet
-
-        model = self.model.as_model()
         if self._plane_parts is None:  # one figure, kept: the points, labels and axes stay
             fig = figure((2.7, 2.8), layout=None)  # its colour bar is drawn once, beside it
             fig.subplots_adjust(left=0.22, right=0.93, bottom=0.15, top=0.92)
             ax = fig.add_subplot()
-            draw_decision_boundary(ax, model, self.X, self.y, n=31, labels=True)
+            draw_points(ax, self.X, self.y, labels=True)
             ax.set_title("ŷ over the plane (black: ŷ = 0.5)", fontsize=9)
-            self._plane_parts = fig, ax, [c for c in ax.collections if isinstance(c, ContourSet)]
+            self._plane_parts = fig, ax, []
         fig, ax, shown = self._plane_parts
         for part in shown:  # the last model's fill and line go; this model's come in
             part.remove()
-        xs, ys, Z = decision_grid(model, lo=-0.5, hi=1.5, n=31)
-        shown[:] = [ax.contourf(xs, ys, Z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", vmin=0, vmax=1),
-                    ax.contour(xs, ys, Z, levels=[0.5], colors="black", linewidths=1.5)]  # as plots draws them
+        shown[:] = draw_plane(ax, self.model.as_model(), n=31)
         preds = predict(self.model, self.X)
         plane = figure_svg(fig, alt="ŷ over the plane; at the four points: " + ", ".join(
             f"ŷ({a},{b}) = {number_text(float(p))}" for (a, b), p in zip(self.X.astype(int), preds)), tight=False)
@@ -321,8 +316,7 @@ def colour_scale():
 
     fig = figure((0.75, 2.8), layout=None)
     ax = fig.add_axes([0.12, 0.15, 0.28, 0.77])  # the plane's bottom and top
-    levels = np.linspace(0, 1, 11)  # draw_decision_boundary's levels
-    fig.colorbar(ScalarMappable(BoundaryNorm(levels, 256), colormaps["RdBu_r"]), cax=ax, label="ŷ")
+    fig.colorbar(ScalarMappable(BoundaryNorm(PLANE_LEVELS, 256), colormaps["RdBu_r"]), cax=ax, label="ŷ")
     return figure_svg(fig, alt="colour scale: ŷ from 0 (blue) to 1 (red), in steps of 0.1", tight=False)
 
 
